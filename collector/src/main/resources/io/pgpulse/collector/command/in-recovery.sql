@@ -1,0 +1,1 @@
+/* pgpulse */ SELECT pg_is_in_recovery()
