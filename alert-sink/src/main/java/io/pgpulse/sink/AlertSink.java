@@ -1,0 +1,174 @@
+package io.pgpulse.sink;
+
+import io.pgpulse.avro.Alert;
+import io.pgpulse.avro.MaintenanceCommand;
+import io.pgpulse.schemas.Topics;
+import io.pgpulse.schemas.serde.AvroSerdes;
+import io.pgpulse.sink.channel.WebhookChannel;
+import io.pgpulse.sink.remediation.RemediationPolicy;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.RecordDeserializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads alert events, tells people through the configured channel and asks for the
+ * maintenance the remediation policy names. Reads: the alerts topic. Writes: the
+ * commands topic. An event's offset is committed only after every channel took it and
+ * its command was written, so a channel that is down delays events, never loses them.
+ */
+public final class AlertSink implements Runnable, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(AlertSink.class);
+
+    /** Observers a launcher can hang progress output on. */
+    public record Listener(Consumer<Alert> onAlert, Consumer<MaintenanceCommand> onCommand) {
+        public static Listener quiet() {
+            return new Listener(a -> { }, c -> { });
+        }
+    }
+
+    private final KafkaConsumer<String, Alert> consumer;
+    private final KafkaProducer<String, MaintenanceCommand> producer;
+    private final Optional<WebhookChannel> webhook;
+    private final Optional<RemediationPolicy> remediation;
+    private final String commandsTopic;
+    private final Listener listener;
+    private final Clock clock;
+    private final Thread thread;
+    private volatile boolean running = true;
+    private boolean closed;
+
+    public AlertSink(String bootstrapServers, String registryUrl, Topics topics, String groupId,
+                     Optional<WebhookChannel> webhook, Optional<RemediationPolicy> remediation, Listener listener) {
+        AvroSerdes serdes = new AvroSerdes(registryUrl);
+        this.webhook = webhook;
+        this.remediation = remediation;
+        this.commandsTopic = topics.commands();
+        this.listener = listener;
+        this.clock = Clock.systemUTC();
+        this.consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.GROUP_ID_CONFIG, groupId,
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new StringDeserializer(), serdes.deserializer(Alert.class));
+        this.producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.CLIENT_ID_CONFIG, "pgpulse-alert-sink-commands",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.ACKS_CONFIG, "all"),
+                new StringSerializer(), serdes.serializer(MaintenanceCommand.class));
+        consumer.subscribe(List.of(topics.alerts()));
+        this.thread = new Thread(this, "pgpulse-alert-sink");
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (running) {
+                try {
+                    ConsumerRecords<String, Alert> records = consumer.poll(Duration.ofMillis(500));
+                    for (ConsumerRecord<String, Alert> record : records) {
+                        handle(record.value());
+                    }
+                    if (!records.isEmpty()) {
+                        consumer.commitSync();
+                    }
+                } catch (RecordDeserializationException e) {
+                    log.error("unreadable alert on {} at offset {}: {}; skipped", e.topicPartition(), e.offset(),
+                            e.getMessage());
+                    consumer.seek(e.topicPartition(), e.offset() + 1);
+                } catch (IOException e) {
+                    // A channel is down: go back to the last committed offsets and try again later.
+                    log.warn("{}; will deliver again", e.getMessage());
+                    rewind();
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                throw e;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            consumer.close();
+        }
+    }
+
+    private void handle(Alert alert) throws IOException, InterruptedException {
+        if (alert == null) {
+            return;
+        }
+        listener.onAlert().accept(alert);
+        if (webhook.isPresent()) {
+            webhook.get().send(alert);
+        }
+        if (remediation.isPresent()) {
+            Optional<MaintenanceCommand> command = remediation.get().commandFor(alert, clock);
+            if (command.isPresent()) {
+                publish(command.get());
+                listener.onCommand().accept(command.get());
+            }
+        }
+    }
+
+    private void publish(MaintenanceCommand command) throws InterruptedException {
+        try {
+            producer.send(new ProducerRecord<>(commandsTopic, command.getSourceId(), command)).get();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot publish command " + command.getCommandId(), e.getCause());
+        }
+    }
+
+    private void rewind() throws InterruptedException {
+        var committed = consumer.committed(consumer.assignment());
+        for (var partition : consumer.assignment()) {
+            var offset = committed.get(partition);
+            if (offset == null) {
+                consumer.seekToBeginning(List.of(partition));
+            } else {
+                consumer.seek(partition, offset.offset());
+            }
+        }
+        Thread.sleep(1000);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        producer.close();
+    }
+}
