@@ -18,12 +18,12 @@ public final class AlertJson {
         body.put("alertname", alert.getRule());
         body.put("severity", alert.getSeverity().name().toLowerCase(java.util.Locale.ROOT));
         body.put("source", alert.getSourceId());
-        if (alert.getObject$() != null) {
+        if (alert.getObject() != null) {
             ObjectNode object = body.putObject("object");
-            object.put("kind", alert.getObject$().getKind().name().toLowerCase(java.util.Locale.ROOT));
-            object.put("schema", alert.getObject$().getSchemaName());
-            object.put("name", alert.getObject$().getName());
-            object.put("oid", alert.getObject$().getOid());
+            object.put("kind", alert.getObject().getKind().name().toLowerCase(java.util.Locale.ROOT));
+            object.put("schema", alert.getObject().getSchemaName());
+            object.put("name", alert.getObject().getName());
+            object.put("oid", alert.getObject().getOid());
         }
         if (alert.getValue() != null) {
             body.put("value", alert.getValue());

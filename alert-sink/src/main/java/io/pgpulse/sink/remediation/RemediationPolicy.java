@@ -36,11 +36,11 @@ public record RemediationPolicy(Map<String, MaintenanceAction> actions, Duration
 
     public Optional<MaintenanceCommand> commandFor(Alert alert, Clock clock) {
         MaintenanceAction action = actions.get(alert.getRule());
-        if (action == null || alert.getStatus() != AlertStatus.FIRING || alert.getObject$() == null) {
+        if (action == null || alert.getStatus() != AlertStatus.FIRING || alert.getObject() == null) {
             return Optional.empty();
         }
         ObjectKind expected = action == MaintenanceAction.REINDEX_INDEX_CONCURRENTLY ? ObjectKind.INDEX : ObjectKind.TABLE;
-        if (alert.getObject$().getKind() != expected) {
+        if (alert.getObject().getKind() != expected) {
             return Optional.empty();
         }
         Instant now = clock.instant();
@@ -50,7 +50,7 @@ public record RemediationPolicy(Map<String, MaintenanceAction> actions, Duration
                 .setCommandId(id)
                 .setSourceId(alert.getSourceId())
                 .setAction(action)
-                .setTarget(alert.getObject$())
+                .setTarget(alert.getObject())
                 .setReason(alert.getSummary())
                 .setAlertFingerprint(alert.getFingerprint())
                 .setIssuedAt(now)

@@ -21,10 +21,10 @@ import org.apache.kafka.common.serialization.Deserializer;
 public final class AvroDeserializer<T extends SpecificRecord> implements Deserializer<T> {
 
     private final Schema readerSchema;
-    private final RegistryClient registry;
+    private final SchemaRegistry registry;
     private final Map<Integer, SpecificDatumReader<T>> readersById = new ConcurrentHashMap<>();
 
-    public AvroDeserializer(Schema readerSchema, RegistryClient registry) {
+    public AvroDeserializer(Schema readerSchema, SchemaRegistry registry) {
         this.readerSchema = readerSchema;
         this.registry = registry;
     }

@@ -7,10 +7,10 @@ import org.apache.kafka.common.serialization.Serdes;
 /** Builds Kafka serdes for the generated pgpulse records, all sharing one registry client. */
 public final class AvroSerdes {
 
-    private final RegistryClient registry;
+    private final SchemaRegistry registry;
     private final boolean autoRegister;
 
-    public AvroSerdes(RegistryClient registry, boolean autoRegister) {
+    public AvroSerdes(SchemaRegistry registry, boolean autoRegister) {
         this.registry = registry;
         this.autoRegister = autoRegister;
     }
@@ -19,7 +19,7 @@ public final class AvroSerdes {
         this(new RegistryClient(registryUrl), true);
     }
 
-    public RegistryClient registry() {
+    public SchemaRegistry registry() {
         return registry;
     }
 

@@ -18,12 +18,12 @@ import org.apache.kafka.common.serialization.Serializer;
 public final class AvroSerializer<T extends SpecificRecord> implements Serializer<T> {
 
     private final Schema schema;
-    private final RegistryClient registry;
+    private final SchemaRegistry registry;
     private final boolean isKey;
     private final boolean autoRegister;
     private final SpecificDatumWriter<T> writer;
 
-    public AvroSerializer(Schema schema, RegistryClient registry, boolean isKey, boolean autoRegister) {
+    public AvroSerializer(Schema schema, SchemaRegistry registry, boolean isKey, boolean autoRegister) {
         this.schema = schema;
         this.registry = registry;
         this.isKey = isKey;

@@ -21,7 +21,7 @@ import org.apache.avro.Schema;
  * register a schema under a subject, look one up, and fetch a schema by id. Answers
  * are cached for the life of the client: ids never change meaning.
  */
-public final class RegistryClient {
+public final class RegistryClient implements SchemaRegistry {
 
     static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -48,6 +48,7 @@ public final class RegistryClient {
     }
 
     /** Registers {@code schema} under {@code subject} (or finds it there) and returns its id. */
+    @Override
     public int register(String subject, Schema schema) {
         return idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>())
                 .computeIfAbsent(schema, s -> {
@@ -59,6 +60,7 @@ public final class RegistryClient {
     }
 
     /** Returns the id of {@code schema} under {@code subject} without registering it. */
+    @Override
     public int lookup(String subject, Schema schema) {
         return idsBySubject.computeIfAbsent(subject, s -> new ConcurrentHashMap<>())
                 .computeIfAbsent(schema, s -> {
@@ -70,6 +72,7 @@ public final class RegistryClient {
     }
 
     /** The schema registered under {@code id}. */
+    @Override
     public Schema schemaById(int id) {
         return schemasById.computeIfAbsent(id, i -> {
             JsonNode answer = get("/schemas/ids/" + i);

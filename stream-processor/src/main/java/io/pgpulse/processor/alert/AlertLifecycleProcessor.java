@@ -145,7 +145,7 @@ public final class AlertLifecycleProcessor implements Processor<String, DerivedM
                 .setStatus(AlertStatus.FIRING)
                 .setSeverity(rule.severity())
                 .setSourceId(window.getSourceId())
-                .setObject$(object)
+                .setObject(object)
                 .setValue(evaluation.value())
                 .setThreshold(threshold)
                 .setStartsAt(start)

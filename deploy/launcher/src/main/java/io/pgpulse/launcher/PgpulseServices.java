@@ -1,0 +1,88 @@
+package io.pgpulse.launcher;
+
+import io.pgpulse.collector.CollectorAgent;
+import io.pgpulse.launcher.config.PgpulseConfig;
+import io.pgpulse.processor.PipelineTopology;
+import io.pgpulse.processor.StreamProcessorApp;
+import io.pgpulse.processor.rule.RuleSet;
+import io.pgpulse.schemas.TopicProvisioner;
+import io.pgpulse.sink.AlertSink;
+import io.pgpulse.sink.channel.WebhookChannel;
+import io.pgpulse.sink.remediation.RemediationPolicy;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Optional;
+
+/**
+ * The three services of one pgpulse installation, started against one Kafka and
+ * one registry: the stream processor first (so no window is missed), then the alert
+ * sink, then the collector. Closing stops them in reverse order; it is idempotent
+ * and also stops whatever had started when a later start failed.
+ */
+public final class PgpulseServices implements AutoCloseable {
+
+    /** Progress observers; the demo prints them, {@code up} logs them. */
+    public record Listeners(CollectorAgent.Listener collector, AlertSink.Listener sink) {
+    }
+
+    private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private boolean closed;
+
+    private PgpulseServices() {
+    }
+
+    public static PgpulseServices start(PgpulseConfig config, String bootstrapServers, String registryUrl,
+                                        String instanceId, Listeners listeners) {
+        PgpulseServices services = new PgpulseServices();
+        try {
+            TopicProvisioner.ensure(bootstrapServers, config.kafka().topics(), 1);
+
+            RuleSet rules = config.processor().rulesFile() == null
+                    ? RuleSet.defaults() : RuleSet.load(config.processor().rulesFile());
+            StreamProcessorApp processor = new StreamProcessorApp(new StreamProcessorApp.Config(
+                    bootstrapServers, registryUrl, config.kafka().topics(),
+                    config.kafka().topics().prefix() + "-stream-processor",
+                    config.processor().stateDir().resolve(instanceId),
+                    new PipelineTopology.Settings(config.processor().window(), config.processor().grace()),
+                    rules, 0));
+            services.started.push(processor);
+            processor.start();
+
+            Optional<WebhookChannel> webhook = Optional.ofNullable(config.sink().webhookUrl())
+                    .map(url -> new WebhookChannel(url, Duration.ofSeconds(5), 5));
+            Optional<RemediationPolicy> remediation = config.sink().remediation()
+                    ? Optional.of(new RemediationPolicy(RemediationPolicy.defaults().actions(), Duration.ofMinutes(15),
+                            config.sink().dryRun()))
+                    : Optional.empty();
+            AlertSink sink = new AlertSink(bootstrapServers, registryUrl, config.kafka().topics(),
+                    config.kafka().topics().prefix() + "-alert-sink", webhook, remediation, listeners.sink());
+            services.started.push(sink);
+            sink.start();
+
+            CollectorAgent collector = new CollectorAgent(bootstrapServers, registryUrl, config.kafka().topics(),
+                    config.targets(), instanceId, listeners.collector());
+            services.started.push(collector);
+            collector.start();
+            return services;
+        } catch (RuntimeException e) {
+            services.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        while (!started.isEmpty()) {
+            try {
+                started.pop().close();
+            } catch (Exception e) {
+                System.err.println("pgpulse: error while stopping a service: " + e);
+            }
+        }
+    }
+}

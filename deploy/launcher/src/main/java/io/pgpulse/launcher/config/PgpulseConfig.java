@@ -1,0 +1,224 @@
+package io.pgpulse.launcher.config;
+
+import io.pgpulse.collector.target.TargetConfig;
+import io.pgpulse.schemas.Topics;
+import io.pgpulse.schemas.config.ConfigNode;
+import io.pgpulse.schemas.config.ConfigProblems;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The whole pgpulse configuration file ({@code deploy/pgpulse.sample.yaml} shows every
+ * key). Only {@code targets} is required; every other setting has a default taken
+ * from the tuning guide. Loading is strict: unknown keys and bad values are refused,
+ * all at once, each with file, line and field.
+ */
+public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor processor, Sink sink) {
+
+    /** Where Kafka and the registry are; both null means: start the embedded ones. */
+    public record Kafka(String bootstrapServers, String registryUrl, Topics topics) {
+        public boolean embedded() {
+            return bootstrapServers == null;
+        }
+    }
+
+    /**
+     * @param window    size of the tumbling metric windows
+     * @param grace     lateness tolerated for a snapshot
+     * @param rulesFile a rule file replacing the built-in rules, or null
+     * @param stateDir  where the stream processor keeps its state
+     */
+    public record Processor(Duration window, Duration grace, Path rulesFile, Path stateDir) {
+    }
+
+    /**
+     * @param webhookUrl  where to post alert events, or null
+     * @param remediation whether FIRING alerts lead to maintenance commands
+     * @param dryRun      commands are checked and recorded but never executed
+     */
+    public record Sink(URI webhookUrl, boolean remediation, boolean dryRun) {
+    }
+
+    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_WINDOW = Duration.ofMinutes(1);
+    public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
+
+    public static PgpulseConfig load(Path file) {
+        return load(file, System::getenv);
+    }
+
+    /** Loads {@code file}; {@code env} resolves {@code password_env} (a parameter so tests need no real environment). */
+    public static PgpulseConfig load(Path file, Function<String, String> env) {
+        ConfigProblems problems = new ConfigProblems();
+        if (!Files.isRegularFile(file)) {
+            problems.add(file + ": no such file");
+            problems.throwIfAny("configuration");
+        }
+        ConfigNode root = ConfigNode.parse(file, problems);
+        PgpulseConfig config = root == null ? null : from(root, env);
+        problems.throwIfAny("configuration " + file);
+        return config;
+    }
+
+    static PgpulseConfig from(ConfigNode root, Function<String, String> env) {
+        root.allowOnly("kafka", "targets", "processor", "sink");
+        Kafka kafka = kafka(root.get("kafka"));
+        List<TargetConfig> targets = new ArrayList<>();
+        List<ConfigNode> entries = root.list("targets", true);
+        if (root.has("targets") && entries.isEmpty()) {
+            root.require("targets").problem("expected at least one target");
+        }
+        Set<String> sources = new HashSet<>();
+        for (ConfigNode entry : entries) {
+            TargetConfig target = target(entry, env);
+            if (target != null && !sources.add(target.sourceId().toString())) {
+                entry.problem("source " + target.sourceId() + " is listed twice");
+            } else if (target != null) {
+                targets.add(target);
+            }
+        }
+        return new PgpulseConfig(kafka, targets, processor(root.get("processor")), sink(root.get("sink")));
+    }
+
+    private static Kafka kafka(ConfigNode node) {
+        if (node == null) {
+            return new Kafka(null, null, Topics.defaults());
+        }
+        node.allowOnly("bootstrap_servers", "schema_registry_url", "topic_prefix");
+        String bootstrap = node.string("bootstrap_servers", null);
+        String registry = node.string("schema_registry_url", null);
+        if (bootstrap != null && registry == null) {
+            node.problem("schema_registry_url: required when bootstrap_servers is set (the embedded registry runs only with the embedded broker)");
+        }
+        if (bootstrap == null && registry != null) {
+            node.problem("bootstrap_servers: required when schema_registry_url is set");
+        }
+        String prefix = node.string("topic_prefix", Topics.DEFAULT_PREFIX);
+        Topics topics = Topics.defaults();
+        try {
+            topics = new Topics(prefix);
+        } catch (IllegalArgumentException e) {
+            node.require("topic_prefix").problem(e.getMessage());
+        }
+        return new Kafka(bootstrap, registry, topics);
+    }
+
+    private static TargetConfig target(ConfigNode node, Function<String, String> env) {
+        node.allowOnly("cluster", "url", "user", "password", "password_env", "password_file", "interval", "tags");
+        String url = node.string("url");
+        String user = node.string("user", "postgres");
+        String password = password(node, env);
+        Duration interval = node.duration("interval", DEFAULT_INTERVAL);
+        Map<String, String> tags = node.stringMap("tags");
+        if (url == null || interval == null) {
+            return null;
+        }
+        String cluster = node.string("cluster", null);
+        try {
+            if (cluster == null) {
+                cluster = hostPort(url);
+            }
+            TargetConfig target = new TargetConfig(cluster, url, user, password, interval, tags);
+            target.sourceId();
+            return target;
+        } catch (IllegalArgumentException e) {
+            node.problem(e.getMessage());
+            return null;
+        }
+    }
+
+    private static String password(ConfigNode node, Function<String, String> env) {
+        int given = (node.has("password") ? 1 : 0) + (node.has("password_env") ? 1 : 0) + (node.has("password_file") ? 1 : 0);
+        if (given > 1) {
+            node.problem("password: give at most one of password, password_env and password_file");
+            return null;
+        }
+        if (node.has("password_env")) {
+            String name = node.string("password_env");
+            String value = env.apply(name);
+            if (value == null) {
+                node.require("password_env").problem("environment variable " + name + " is not set");
+            }
+            return value;
+        }
+        if (node.has("password_file")) {
+            Path file = Path.of(node.string("password_file"));
+            try {
+                return Files.readString(file, StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                node.require("password_file").problem("cannot read " + file + ": " + e.getMessage());
+                return null;
+            }
+        }
+        return node.string("password", null);
+    }
+
+    /** host:port of a JDBC URL, the default cluster name. */
+    static String hostPort(String url) {
+        if (!url.startsWith("jdbc:postgresql://")) {
+            throw new IllegalArgumentException("url must start with jdbc:postgresql://, found: " + url);
+        }
+        String rest = url.substring("jdbc:postgresql://".length());
+        int slash = rest.indexOf('/');
+        String hostPort = slash < 0 ? rest : rest.substring(0, slash);
+        return hostPort.contains(":") ? hostPort : hostPort + ":5432";
+    }
+
+    private static Processor processor(ConfigNode node) {
+        if (node == null) {
+            return new Processor(DEFAULT_WINDOW, DEFAULT_GRACE, null, defaultStateDir());
+        }
+        node.allowOnly("window", "grace", "rules_file", "state_dir");
+        Duration window = node.duration("window", DEFAULT_WINDOW);
+        Duration grace = node.duration("grace", DEFAULT_GRACE);
+        String rules = node.string("rules_file", null);
+        Path rulesFile = rules == null ? null : Path.of(rules);
+        if (rulesFile != null && !Files.isRegularFile(rulesFile)) {
+            node.require("rules_file").problem("no such file: " + rulesFile);
+        }
+        String state = node.string("state_dir", null);
+        return new Processor(window, grace, rulesFile, state == null ? defaultStateDir() : Path.of(state));
+    }
+
+    private static Path defaultStateDir() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "pgpulse-streams");
+    }
+
+    private static Sink sink(ConfigNode node) {
+        if (node == null) {
+            return new Sink(null, false, true);
+        }
+        node.allowOnly("webhook_url", "remediation");
+        URI webhook = null;
+        String url = node.string("webhook_url", null);
+        if (url != null) {
+            try {
+                webhook = URI.create(url);
+                if (!"http".equals(webhook.getScheme()) && !"https".equals(webhook.getScheme())) {
+                    node.require("webhook_url").problem("expected an http or https URL, found " + url);
+                }
+            } catch (IllegalArgumentException e) {
+                node.require("webhook_url").problem("expected a URL, found " + url);
+            }
+        }
+        ConfigNode remediation = node.get("remediation");
+        boolean enabled = false;
+        boolean dryRun = true;
+        if (remediation != null) {
+            remediation.allowOnly("enabled", "dry_run");
+            enabled = remediation.bool("enabled", false);
+            dryRun = remediation.bool("dry_run", true);
+        }
+        return new Sink(webhook, enabled, dryRun);
+    }
+}

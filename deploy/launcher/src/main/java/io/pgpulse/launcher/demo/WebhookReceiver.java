@@ -1,0 +1,56 @@
+package io.pgpulse.launcher.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * A local HTTP endpoint that stands in for the team's webhook in the demo: it
+ * accepts the alert sink's JSON posts, keeps them, and lets the demo show them.
+ */
+public final class WebhookReceiver implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpServer server;
+    private final List<JsonNode> received = new CopyOnWriteArrayList<>();
+
+    public WebhookReceiver(Consumer<JsonNode> onPost) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/alerts", exchange -> {
+            try (exchange; InputStream body = exchange.getRequestBody()) {
+                if (!"POST".equals(exchange.getRequestMethod())) {
+                    exchange.sendResponseHeaders(405, -1);
+                    return;
+                }
+                JsonNode alert = JSON.readTree(body);
+                received.add(alert);
+                onPost.accept(alert);
+                exchange.sendResponseHeaders(204, -1);
+            } catch (IOException e) {
+                exchange.sendResponseHeaders(400, -1);
+            }
+        });
+        server.start();
+    }
+
+    public URI url() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/alerts");
+    }
+
+    public List<JsonNode> received() {
+        return List.copyOf(received);
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}

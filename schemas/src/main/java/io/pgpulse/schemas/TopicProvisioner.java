@@ -1,0 +1,69 @@
+package io.pgpulse.schemas;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
+
+/**
+ * Creates the pgpulse topics that do not exist yet, with the cleanup policies and
+ * retention of DESIGN.md's topic table. Existing topics are left alone: their
+ * owners may have tuned them.
+ */
+public final class TopicProvisioner {
+
+    private static final long DAY_MS = 24L * 60 * 60 * 1000;
+
+    private TopicProvisioner() {
+    }
+
+    /** The topics pgpulse needs, with their settings. */
+    public static List<NewTopic> specs(Topics topics, int partitions) {
+        Optional<Short> brokerDefault = Optional.empty();
+        return List.of(
+                new NewTopic(topics.snapshots(), Optional.of(partitions), brokerDefault).configs(delete(DAY_MS)),
+                new NewTopic(topics.metrics(), Optional.of(partitions), brokerDefault).configs(delete(7 * DAY_MS)),
+                new NewTopic(topics.alerts(), Optional.of(partitions), brokerDefault).configs(Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT + "," + TopicConfig.CLEANUP_POLICY_DELETE,
+                        TopicConfig.RETENTION_MS_CONFIG, Long.toString(30 * DAY_MS))),
+                new NewTopic(topics.commands(), Optional.of(partitions), brokerDefault).configs(delete(DAY_MS)),
+                new NewTopic(topics.commandResults(), Optional.of(partitions), brokerDefault).configs(delete(7 * DAY_MS)),
+                new NewTopic(topics.deadLetters(), Optional.of(partitions), brokerDefault).configs(delete(7 * DAY_MS)));
+    }
+
+    /** Creates whichever of the topics are missing; returns the names it created. */
+    public static List<String> ensure(String bootstrapServers, Topics topics, int partitions) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000))) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (NewTopic spec : specs(topics, partitions)) {
+                if (!existing.contains(spec.name())) {
+                    missing.add(spec);
+                }
+            }
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+            }
+            return missing.stream().map(NewTopic::name).toList();
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot create the pgpulse topics on " + bootstrapServers + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    private static Map<String, String> delete(long retentionMs) {
+        return Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_DELETE,
+                TopicConfig.RETENTION_MS_CONFIG, Long.toString(retentionMs));
+    }
+}
