@@ -1,0 +1,74 @@
+package io.pgpulse.launcher.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pgpulse.collector.target.TargetConfig;
+import io.pgpulse.schemas.config.ConfigException;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class PgpulseConfigTest {
+
+    private static Path fixture(String name) throws URISyntaxException {
+        return Path.of(PgpulseConfigTest.class.getResource("/config/" + name).toURI());
+    }
+
+    @Test
+    void shippedSampleLoads() {
+        Path sample = Path.of("..", "pgpulse.sample.yaml");
+        PgpulseConfig config = PgpulseConfig.load(sample, Map.of("PGPULSE_PASSWORD", "secret")::get);
+        TargetConfig target = config.targets().get(0);
+        assertThat(target.sourceId().toString()).isEqualTo("pg-01/postgres");
+        assertThat(target.password()).isEqualTo("secret");
+        assertThat(target.interval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(target.tags()).containsEntry("env", "staging");
+        assertThat(config.kafka().embedded()).isTrue();
+        assertThat(config.sink().remediation()).isFalse();
+        assertThat(config.processor().window()).isEqualTo(Duration.ofMinutes(1));
+    }
+
+    @Test
+    void onlyATargetUrlIsNeeded(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("min.yaml");
+        Files.writeString(file, "targets:\n  - url: jdbc:postgresql://db.internal/app\n");
+        PgpulseConfig config = PgpulseConfig.load(file, k -> null);
+        assertThat(config.targets().get(0).sourceId().toString()).isEqualTo("db.internal:5432/app");
+        assertThat(config.targets().get(0).user()).isEqualTo("postgres");
+        assertThat(config.targets().get(0).interval()).isEqualTo(PgpulseConfig.DEFAULT_INTERVAL);
+        assertThat(config.kafka().topics().snapshots()).isEqualTo("pgpulse.snapshots.v1");
+    }
+
+    @Test
+    void missingFileIsNamed() {
+        assertThatThrownBy(() -> PgpulseConfig.load(Path.of("/nonexistent/pgpulse.yaml"), k -> null))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("/nonexistent/pgpulse.yaml: no such file");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "unknown-key.bad.yaml            | unknown-key.bad.yaml:3: targets[0].intervall: unknown key",
+            "missing-url.bad.yaml            | missing-url.bad.yaml:2: targets[0]: url: required but missing",
+            "bad-interval.bad.yaml           | bad-interval.bad.yaml:3: targets[0].interval: expected a duration like 500ms",
+            "missing-env.bad.yaml            | missing-env.bad.yaml:3: targets[0].password_env: environment variable PGPULSE_TEST_PASSWORD_NOT_SET is not set",
+            "no-targets.bad.yaml             | no-targets.bad.yaml:1: targets: required but missing",
+            "bad-url.bad.yaml                | bad-url.bad.yaml:2: targets[0]: url must start with jdbc:postgresql://",
+            "registry-without-kafka.bad.yaml | registry-without-kafka.bad.yaml:2: kafka: bootstrap_servers: required when schema_registry_url is set",
+            "duplicate-source.bad.yaml       | duplicate-source.bad.yaml:3: targets[1]: source db:5432/app is listed twice",
+    })
+    void badFileIsRefusedNamingFileLineAndField(String file, String expected) throws Exception {
+        Path path = fixture(file);
+        assertThatThrownBy(() -> PgpulseConfig.load(path, k -> null))
+                .isInstanceOf(ConfigException.class)
+                .satisfies(e -> assertThat(((ConfigException) e).problems())
+                        .anySatisfy(p -> assertThat(p.replace(path.getParent() + "/", "")).startsWith(expected)));
+    }
+}
