@@ -38,7 +38,7 @@ public final class AlertSink implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AlertSink.class);
 
-    /** Observers a launcher can hang progress output on. */
+    /** Observers a launcher can hang progress output on: an alert once every channel took it, a command once published. */
     public record Listener(Consumer<Alert> onAlert, Consumer<MaintenanceCommand> onCommand) {
         public static Listener quiet() {
             return new Listener(a -> { }, c -> { });
@@ -122,10 +122,10 @@ public final class AlertSink implements Runnable, AutoCloseable {
         if (alert == null) {
             return;
         }
-        listener.onAlert().accept(alert);
         if (webhook.isPresent()) {
             webhook.get().send(alert);
         }
+        listener.onAlert().accept(alert);
         if (remediation.isPresent()) {
             Optional<MaintenanceCommand> command = remediation.get().commandFor(alert, clock);
             if (command.isPresent()) {

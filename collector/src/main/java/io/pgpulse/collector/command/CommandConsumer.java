@@ -51,6 +51,7 @@ public final class CommandConsumer implements Runnable, AutoCloseable {
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
                 // A maintenance statement may run for a long time between polls.
                 ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, (int) Duration.ofMinutes(45).toMillis(),
+                ConsumerConfig.CONNECTIONS_MAX_IDLE_MS_CONFIG, Duration.ofMinutes(50).toMillis(),
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10),
                 new StringDeserializer(), serdes.deserializer(MaintenanceCommand.class));
         this.producer = new KafkaProducer<>(Map.of(

@@ -56,6 +56,10 @@ final class DemoCommand implements Callable<Integer> {
             boolean closed = demo.awaitLoop(loopTimeout);
             if (closed) {
                 narrator.say("the loop closed: snapshots -> table_bloat alert -> VACUUM (ANALYZE) -> result -> alert resolved");
+                narrator.say("the webhook received " + demo.webhook().received().size() + " alert events as JSON: "
+                        + demo.webhook().received().stream()
+                                .map(post -> post.path("status").asText() + " " + post.path("alertname").asText())
+                                .toList());
             }
             if (duration != null) {
                 long leftMs = duration.toMillis() - (System.nanoTime() - startedNanos) / 1_000_000;

@@ -21,7 +21,9 @@ public final class Pgpulse implements Runnable {
 
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("demo")) {
-            // The demo narrates in sentences; pgpulse's own log lines would only repeat them.
+            // The demo narrates in sentences; log lines would only repeat them or, from the
+            // libraries, talk about settings that are right for a throwaway runtime.
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "error");
             System.setProperty("org.slf4j.simpleLogger.log.io.pgpulse", "warn");
         }
         int exit = new CommandLine(new Pgpulse()).execute(args);

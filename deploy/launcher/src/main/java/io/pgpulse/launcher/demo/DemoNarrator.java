@@ -1,6 +1,5 @@
 package io.pgpulse.launcher.demo;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpulse.avro.Alert;
 import io.pgpulse.avro.AlertStatus;
 import io.pgpulse.avro.CommandResult;
@@ -92,10 +91,6 @@ public final class DemoNarrator {
         say(line.toString());
     }
 
-    public void webhook(JsonNode post) {
-        say("webhook         received " + post.path("status").asText() + " " + post.path("alertname").asText()
-                + " as JSON");
-    }
 
     private static String objectOrSource(Alert alert) {
         return alert.getObject() == null ? alert.getSourceId()

@@ -86,7 +86,7 @@ public final class DemoScenario implements AutoCloseable {
         kafka = remember(EmbeddedKafka.start());
         registry = remember(SchemaRegistryServer.start(kafka.bootstrapServers(), 0));
         postgres = remember(EmbeddedPostgres.start(options.postgresMajor()));
-        webhook = remember(new WebhookReceiver(narrator::webhook));
+        webhook = remember(new WebhookReceiver());
         stateDir = Files.createTempDirectory("pgpulse-demo-state");
         started.push(() -> deleteTree(stateDir));
 

@@ -9,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.Consumer;
 
 /**
  * A local HTTP endpoint that stands in for the team's webhook in the demo: it
@@ -22,7 +21,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final HttpServer server;
     private final List<JsonNode> received = new CopyOnWriteArrayList<>();
 
-    public WebhookReceiver(Consumer<JsonNode> onPost) throws IOException {
+    public WebhookReceiver() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/alerts", exchange -> {
             try (exchange; InputStream body = exchange.getRequestBody()) {
@@ -32,7 +31,6 @@ public final class WebhookReceiver implements AutoCloseable {
                 }
                 JsonNode alert = JSON.readTree(body);
                 received.add(alert);
-                onPost.accept(alert);
                 exchange.sendResponseHeaders(204, -1);
             } catch (IOException e) {
                 exchange.sendResponseHeaders(400, -1);
