@@ -9,15 +9,18 @@ import picocli.CommandLine.Option;
 
 @Command(name = "demo",
         description = {
-                "Runs the whole pgpulse loop on an embedded runtime and narrates it: a Kafka broker, the schema",
-                "registry and a throwaway PostgreSQL start in this process; the collector snapshots a demo",
-                "database; a workload bloats a table; the stream processor fires the table_bloat alert; the",
-                "alert sink posts it to a local webhook and requests VACUUM (ANALYZE); the collector runs it",
-                "and reports back; the alert resolves.",
+                "Runs the whole pgpulse loop on an embedded runtime and narrates it.",
                 "",
-                "Exits 0 once that loop closed (or, with --duration, when the time is up and the loop had",
-                "closed), non-zero with the reason otherwise. Ctrl-C stops everything cleanly."},
-        mixinStandardHelpOptions = true)
+                "A Kafka broker, the schema registry and a throwaway PostgreSQL start in this process; the "
+                        + "collector snapshots a demo database; a workload bloats a table; the stream processor fires "
+                        + "the table_bloat alert; the alert sink posts it to a local webhook and requests VACUUM "
+                        + "(ANALYZE); the collector runs it and reports back; the alert resolves.",
+                "",
+                "Exits 0 once that loop closed (with --duration: when the time is up and the loop had closed), "
+                        + "non-zero with the reason otherwise. Ctrl-C stops everything cleanly.",
+                ""},
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true)
 final class DemoCommand implements Callable<Integer> {
 
     static final Duration LOOP_TIMEOUT = Duration.ofMinutes(5);

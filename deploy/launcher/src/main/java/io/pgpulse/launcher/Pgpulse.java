@@ -7,6 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "pgpulse",
         description = "PostgreSQL fleet monitoring over Kafka: snapshots, rates, alerts and safe maintenance.",
         mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true,
         version = "pgpulse 0.1.0",
         subcommands = {DemoCommand.class, UpCommand.class, CommandLine.HelpCommand.class})
 public final class Pgpulse implements Runnable {

@@ -18,11 +18,15 @@ import picocli.CommandLine.Option;
 
 @Command(name = "up",
         description = {
-                "Runs the collector, the stream processor and the alert sink against your own databases, as",
-                "described in a configuration file (see deploy/pgpulse.sample.yaml). When the file names no",
-                "Kafka, an embedded broker and schema registry are started in this process and their addresses",
-                "printed. Runs until Ctrl-C (SIGTERM), then stops everything and exits 0."},
-        mixinStandardHelpOptions = true)
+                "Runs the collector, stream processor and alert sink on your own databases.",
+                "",
+                "What to watch and where Kafka is comes from a configuration file (deploy/pgpulse.sample.yaml "
+                        + "shows every key). When the file names no Kafka, an embedded broker and schema registry "
+                        + "start in this process and their addresses are printed. Runs until Ctrl-C (or SIGTERM), "
+                        + "then stops everything and exits 0. A bad file is refused with every problem listed.",
+                ""},
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true)
 final class UpCommand implements Callable<Integer> {
 
     private static final Logger log = LoggerFactory.getLogger(UpCommand.class);
@@ -66,11 +70,7 @@ final class UpCommand implements Callable<Integer> {
                     + t.interval().toMillis() / 1000.0 + " s"));
             PgpulseServices services = PgpulseServices.start(config, bootstrap, registryUrl, "up",
                     new PgpulseServices.Listeners(
-                            new CollectorAgent.Listener(s -> {
-                                if (!s.getUp()) {
-                                    log.warn("{} is down: {}", s.getSourceId(), s.getError().getMessage());
-                                }
-                            }, r -> log.info("command {} on {}: {} {}", r.getCommandId(), r.getSourceId(), r.getOutcome(),
+                            new CollectorAgent.Listener(new SourceStatusLog()::snapshot, r -> log.info("command {} on {}: {} {}", r.getCommandId(), r.getSourceId(), r.getOutcome(),
                                     r.getReason() == null ? "" : r.getReason())),
                             new AlertSink.Listener(a -> log.info("alert {} {}: {}", a.getStatus(), a.getRule(), a.getSummary()),
                                     c -> log.info("requested {} of {}.{} on {}", c.getAction(), c.getTarget().getSchemaName(),

@@ -191,7 +191,8 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
     }
 
     private static Path defaultStateDir() {
-        return Path.of(System.getProperty("java.io.tmpdir"), "pgpulse-streams");
+        // Not under /tmp: the state must survive a reboot's cleanup, or it is rebuilt from changelogs.
+        return Path.of(System.getProperty("user.home"), ".pgpulse", "streams");
     }
 
     private static Sink sink(ConfigNode node) {
