@@ -31,7 +31,6 @@ final class SnapshotFixtures {
                 .setNLiveTup(live).setNDeadTup(dead).setNModSinceAnalyze(0)
                 .setVacuumCount(0).setAutovacuumCount(0).setAnalyzeCount(0).setAutoanalyzeCount(0)
                 .setHeapBlksRead(0).setHeapBlksHit(0).setIdxBlksRead(0).setIdxBlksHit(0)
-                .setTotalSizeBytes(8192 * 100)
                 .build();
     }
 

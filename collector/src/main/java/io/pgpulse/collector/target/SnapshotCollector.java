@@ -69,9 +69,14 @@ public final class SnapshotCollector implements AutoCloseable {
             conn.setReadOnly(true);
             try {
                 PgSnapshot partial = PgSnapshot.newBuilder(snapshot).build();
+                List<String> collected = new ArrayList<>();
                 for (MetricGroup group : catalog.groups()) {
-                    group.sqlFor(majorVersion).ifPresent(sql -> runGroup(conn, group, sql, partial));
+                    group.sqlFor(majorVersion).ifPresent(sql -> {
+                        runGroup(conn, group, sql, partial);
+                        collected.add(group.name());
+                    });
                 }
+                partial.setGroupsCollected(collected);
                 conn.commit();
                 snapshot = PgSnapshot.newBuilder(partial);
             } catch (GroupFailure failure) {

@@ -13,7 +13,7 @@ class MetricCatalogTest {
     void shippedCatalogLoadsAndEveryQueryIsMarked() {
         MetricCatalog catalog = MetricCatalog.defaults();
         assertThat(catalog.groups()).extracting(MetricGroup::name)
-                .containsExactly("server", "database", "tables", "activity");
+                .containsExactly("server", "database", "tables", "table_sizes", "activity");
         for (MetricGroup group : catalog.groups()) {
             assertThat(group.sqlFor(13)).as(group.name()).isPresent();
             assertThat(group.sqlFor(18).orElseThrow()).startsWith("/* pgpulse */");

@@ -43,7 +43,8 @@ public final class DeltaCalculator {
                 .setTags(current.getTags())
                 .setBaselineReason(baselineReason)
                 .setDatabase(databaseDeltas(baseline ? null : previous, current))
-                .setTables(tableDeltas(baseline || previous == null ? null : previous.getTables(), current.getTables(), coveredMs))
+                .setTables(tableDeltas(baseline || previous == null ? null : previous.getTables(), current.getTables(),
+                        sizesByOid(current), coveredMs))
                 .build();
     }
 
@@ -102,7 +103,16 @@ public final class DeltaCalculator {
                 .build();
     }
 
-    private static List<TableDeltas> tableDeltas(List<TableStats> previous, List<TableStats> current, long coveredMs) {
+    private static Map<Long, Long> sizesByOid(PgSnapshot snapshot) {
+        Map<Long, Long> sizes = new HashMap<>();
+        if (snapshot.getTableSizes() != null) {
+            snapshot.getTableSizes().forEach(t -> sizes.put(t.getOid(), t.getTotalBytes()));
+        }
+        return sizes;
+    }
+
+    private static List<TableDeltas> tableDeltas(List<TableStats> previous, List<TableStats> current,
+                                                 Map<Long, Long> sizes, long coveredMs) {
         if (current == null) {
             return List.of();
         }
@@ -127,7 +137,7 @@ public final class DeltaCalculator {
                     .setNLiveTup(b.getNLiveTup())
                     .setNDeadTup(b.getNDeadTup())
                     .setNModSinceAnalyze(b.getNModSinceAnalyze())
-                    .setTotalSizeBytes(b.getTotalSizeBytes())
+                    .setTotalSizeBytes(sizes.get(b.getOid()))
                     .setLastVacuum(latest(b.getLastVacuum(), b.getLastAutovacuum()))
                     .build());
         }

@@ -31,7 +31,7 @@ public final class RuleMetrics {
             table("table.n_live_tup", t -> (double) t.getNLiveTup()),
             table("table.n_mod_since_analyze", t -> (double) t.getNModSinceAnalyze()),
             table("table.modifications_per_s", TableMetrics::getModificationsPerS),
-            table("table.total_size_bytes", t -> (double) t.getTotalSizeBytes()));
+            table("table.total_size_bytes", t -> t.getTotalSizeBytes() == null ? null : (double) t.getTotalSizeBytes()));
 
     private RuleMetrics() {
     }

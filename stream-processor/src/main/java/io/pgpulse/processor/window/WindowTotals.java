@@ -84,7 +84,10 @@ public final class WindowTotals {
 
     private static TableDeltas addTable(TableDeltas a, TableDeltas b, boolean bIsLater) {
         TableDeltas gauges = bIsLater ? b : a;
+        TableDeltas other = bIsLater ? a : b;
         return TableDeltas.newBuilder(gauges)
+                // Sizes come on a slower interval: keep the one seen last.
+                .setTotalSizeBytes(gauges.getTotalSizeBytes() != null ? gauges.getTotalSizeBytes() : other.getTotalSizeBytes())
                 .setCoveredMs(a.getCoveredMs() + b.getCoveredMs())
                 .setModifications(a.getModifications() + b.getModifications())
                 .setSeqScan(a.getSeqScan() + b.getSeqScan())
