@@ -5,9 +5,8 @@ import io.pgpulse.avro.MaintenanceCommand;
 import io.pgpulse.schemas.Topics;
 import io.pgpulse.schemas.serde.AvroSerdes;
 import io.pgpulse.sink.channel.WebhookChannel;
-import io.pgpulse.sink.remediation.RemediationPolicy;
+import io.pgpulse.sink.remediation.RemediationPlanner;
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -48,22 +47,20 @@ public final class AlertSink implements Runnable, AutoCloseable {
     private final KafkaConsumer<String, Alert> consumer;
     private final KafkaProducer<String, MaintenanceCommand> producer;
     private final Optional<WebhookChannel> webhook;
-    private final Optional<RemediationPolicy> remediation;
+    private final Optional<RemediationPlanner> remediation;
     private final String commandsTopic;
     private final Listener listener;
-    private final Clock clock;
     private final Thread thread;
     private volatile boolean running = true;
     private boolean closed;
 
     public AlertSink(String bootstrapServers, String registryUrl, Topics topics, String groupId,
-                     Optional<WebhookChannel> webhook, Optional<RemediationPolicy> remediation, Listener listener) {
+                     Optional<WebhookChannel> webhook, Optional<RemediationPlanner> remediation, Listener listener) {
         AvroSerdes serdes = new AvroSerdes(registryUrl);
         this.webhook = webhook;
         this.remediation = remediation;
         this.commandsTopic = topics.commands();
         this.listener = listener;
-        this.clock = Clock.systemUTC();
         this.consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.GROUP_ID_CONFIG, groupId,
@@ -97,6 +94,12 @@ public final class AlertSink implements Runnable, AutoCloseable {
                     if (!records.isEmpty()) {
                         consumer.commitSync();
                     }
+                    // Held remediation (window closed, rate limit, kill switch) goes out once allowed.
+                    if (remediation.isPresent()) {
+                        for (MaintenanceCommand command : remediation.get().due()) {
+                            publish(command);
+                        }
+                    }
                 } catch (RecordDeserializationException e) {
                     log.error("unreadable alert on {} at offset {}: {}; skipped", e.topicPartition(), e.offset(),
                             e.getMessage());
@@ -127,10 +130,9 @@ public final class AlertSink implements Runnable, AutoCloseable {
         }
         listener.onAlert().accept(alert);
         if (remediation.isPresent()) {
-            Optional<MaintenanceCommand> command = remediation.get().commandFor(alert, clock);
+            Optional<MaintenanceCommand> command = remediation.get().onAlert(alert);
             if (command.isPresent()) {
                 publish(command.get());
-                listener.onCommand().accept(command.get());
             }
         }
     }
@@ -138,6 +140,7 @@ public final class AlertSink implements Runnable, AutoCloseable {
     private void publish(MaintenanceCommand command) throws InterruptedException {
         try {
             producer.send(new ProducerRecord<>(commandsTopic, command.getSourceId(), command)).get();
+            listener.onCommand().accept(command);
         } catch (ExecutionException e) {
             throw new IllegalStateException("cannot publish command " + command.getCommandId(), e.getCause());
         }

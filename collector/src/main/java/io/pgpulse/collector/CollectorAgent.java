@@ -4,6 +4,10 @@ import io.pgpulse.avro.CommandResult;
 import io.pgpulse.avro.PgSnapshot;
 import io.pgpulse.collector.command.CommandConsumer;
 import io.pgpulse.collector.command.CommandExecutor;
+import io.pgpulse.collector.command.ExecutedCommands;
+import io.pgpulse.collector.command.ExecutorPolicy;
+import io.pgpulse.schemas.command.RemediationSwitch;
+import java.time.Duration;
 import io.pgpulse.collector.metric.MetricCatalog;
 import io.pgpulse.collector.publish.SnapshotPublisher;
 import io.pgpulse.collector.target.SnapshotCollector;
@@ -42,13 +46,14 @@ public final class CollectorAgent implements AutoCloseable {
     private final List<SnapshotCollector> collectors = new ArrayList<>();
     private final SnapshotPublisher publisher;
     private final CommandConsumer commands;
+    private final RemediationSwitch remediationSwitch;
     private final ScheduledExecutorService scheduler;
     private final Thread commandThread;
     private final Listener listener;
     private boolean closed;
 
     public CollectorAgent(String bootstrapServers, String registryUrl, Topics topics, List<TargetConfig> targets,
-                          String agentId, Listener listener) {
+                          String agentId, ExecutorPolicy executorPolicy, Listener listener) {
         if (targets.isEmpty()) {
             throw new IllegalArgumentException("targets: at least one target is needed");
         }
@@ -61,9 +66,12 @@ public final class CollectorAgent implements AutoCloseable {
             bySource.put(target.sourceId().toString(), target);
         }
         this.publisher = new SnapshotPublisher(bootstrapServers, serdes, topics.snapshots());
+        this.remediationSwitch = RemediationSwitch.follow(bootstrapServers, topics, Duration.ofSeconds(30));
+        CommandExecutor executor = new CommandExecutor(bySource, executorPolicy,
+                ExecutedCommands.load(bootstrapServers, topics.commandResults()), remediationSwitch::paused,
+                Clock.systemUTC());
         this.commands = new CommandConsumer(bootstrapServers, serdes, "pgpulse-collector-" + agentId,
-                topics.commands(), topics.commandResults(), new CommandExecutor(bySource, Clock.systemUTC()),
-                listener.onResult());
+                topics.commands(), topics.commandResults(), executor, listener.onResult());
         this.scheduler = Executors.newScheduledThreadPool(Math.min(4, targets.size()), runnable -> {
             Thread thread = new Thread(runnable, "pgpulse-collector");
             thread.setDaemon(true);
@@ -110,6 +118,7 @@ public final class CollectorAgent implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         commands.closeProducer();
+        remediationSwitch.close();
         publisher.close();
         collectors.forEach(SnapshotCollector::close);
         log.debug("collector agent stopped");

@@ -36,7 +36,10 @@ public final class TopicProvisioner {
                         TopicConfig.RETENTION_MS_CONFIG, Long.toString(30 * DAY_MS))),
                 new NewTopic(topics.commands(), Optional.of(partitions), brokerDefault).configs(delete(DAY_MS)),
                 new NewTopic(topics.commandResults(), Optional.of(partitions), brokerDefault).configs(delete(7 * DAY_MS)),
-                new NewTopic(topics.deadLetters(), Optional.of(partitions), brokerDefault).configs(delete(7 * DAY_MS)));
+                new NewTopic(topics.deadLetters(), Optional.of(partitions), brokerDefault).configs(delete(7 * DAY_MS)),
+                // One partition: every reader must see every switch, in order.
+                new NewTopic(topics.control(), Optional.of(1), brokerDefault).configs(Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
     }
 
     /** Creates whichever of the topics are missing; returns the names it created. */

@@ -58,7 +58,12 @@ public record Topics(String prefix) {
         return prefix + ".dlq.v1";
     }
 
+    /** Fleet-wide switches (the remediation kill switch), compacted, keyed by switch name. */
+    public String control() {
+        return prefix + ".control.v1";
+    }
+
     public List<String> all() {
-        return List.of(snapshots(), metrics(), alerts(), commands(), commandResults(), deadLetters());
+        return List.of(snapshots(), metrics(), alerts(), commands(), commandResults(), deadLetters(), control());
     }
 }

@@ -4,6 +4,9 @@ import io.pgpulse.avro.CommandResult;
 import io.pgpulse.avro.MaintenanceCommand;
 import io.pgpulse.schemas.serde.AvroSerdes;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.PriorityQueue;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -23,9 +26,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads the commands topic, hands the commands for this agent's databases to the
- * {@link CommandExecutor} one at a time, and publishes every outcome to the
- * command-results topic. Offsets are committed only after the result is written,
- * so a crash redelivers the command and the executor's id check refuses the replay.
+ * {@link CommandExecutor} one at a time (so never two maintenance operations at once
+ * on a database), and publishes every outcome to the command-results topic. A command
+ * that met a lock timeout is tried again after the delay the executor asks for.
+ * Offsets are committed only after the result is written, so a crash redelivers the
+ * command and the executor's ledger refuses the replay.
  */
 public final class CommandConsumer implements Runnable, AutoCloseable {
 
@@ -36,7 +41,11 @@ public final class CommandConsumer implements Runnable, AutoCloseable {
     private final CommandExecutor executor;
     private final String resultsTopic;
     private final Consumer<CommandResult> onResult;
+    private final PriorityQueue<Retry> retries = new PriorityQueue<>(Comparator.comparing(Retry::due));
     private volatile boolean running = true;
+
+    private record Retry(MaintenanceCommand command, int attempt, Instant due) {
+    }
 
     public CommandConsumer(String bootstrapServers, AvroSerdes serdes, String groupId, String commandsTopic,
                            String resultsTopic, CommandExecutor executor, Consumer<CommandResult> onResult) {
@@ -69,9 +78,15 @@ public final class CommandConsumer implements Runnable, AutoCloseable {
             while (running) {
                 try {
                     for (ConsumerRecord<String, MaintenanceCommand> record : consumer.poll(Duration.ofMillis(500))) {
-                        handle(record.value());
+                        if (record.value() != null && executor.handles(record.value())) {
+                            handle(record.value(), 1);
+                        }
                     }
                     consumer.commitSync();
+                    while (!retries.isEmpty() && !retries.peek().due().isAfter(Instant.now())) {
+                        Retry retry = retries.poll();
+                        handle(retry.command(), retry.attempt());
+                    }
                 } catch (RecordDeserializationException e) {
                     // Not a command we can read: say so and step over it rather than stop taking commands.
                     log.error("unreadable record on {} at offset {}: {}; skipped", e.topicPartition(), e.offset(),
@@ -88,11 +103,12 @@ public final class CommandConsumer implements Runnable, AutoCloseable {
         }
     }
 
-    private void handle(MaintenanceCommand command) {
-        if (command == null || !executor.handles(command)) {
-            return;
+    private void handle(MaintenanceCommand command, int attempt) {
+        CommandExecutor.Outcome outcome = executor.execute(command, attempt);
+        CommandResult result = outcome.result();
+        if (!outcome.isFinal()) {
+            retries.add(new Retry(command, attempt + 1, Instant.now().plus(outcome.retryAfter())));
         }
-        CommandResult result = executor.execute(command);
         try {
             producer.send(new ProducerRecord<>(resultsTopic, result.getCommandId(), result)).get();
         } catch (InterruptedException e) {

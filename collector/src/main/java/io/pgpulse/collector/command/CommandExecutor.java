@@ -2,7 +2,9 @@ package io.pgpulse.collector.command;
 
 import io.pgpulse.avro.CommandOutcome;
 import io.pgpulse.avro.CommandResult;
+import io.pgpulse.avro.MaintenanceAction;
 import io.pgpulse.avro.MaintenanceCommand;
+import io.pgpulse.avro.ObjectKind;
 import io.pgpulse.avro.ObjectState;
 import io.pgpulse.collector.target.TargetConfig;
 import java.sql.Connection;
@@ -15,45 +17,56 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collections;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.postgresql.core.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Carries out one maintenance command on the database it names and says what
- * became of it. Before running anything it checks that the command has not expired
- * and was not run before, that the database is a primary, and that the object's
- * schema, name and OID still match; then it measures the object, runs the online
- * statement with short lock and statement timeouts, and measures again.
+ * Carries out one maintenance command on the database it names and says what became
+ * of it. It refuses (SKIPPED, with the reason) every command that fails a check of
+ * {@link CommandChecks}, that targets a standby, or whose object no longer has the
+ * schema, name and OID the command names. It measures the object before and after,
+ * runs the online statement with a short {@code lock_timeout}, and on a lock timeout
+ * asks to be retried later rather than wait in the lock queue in front of the
+ * application's queries. A failed concurrent rebuild's invalid {@code _ccnew} index
+ * is dropped.
  */
 public final class CommandExecutor {
 
     private static final Logger log = LoggerFactory.getLogger(CommandExecutor.class);
 
-    /** A maintenance statement gives up rather than queue behind (and in front of) application locks. */
-    static final Duration LOCK_TIMEOUT = Duration.ofSeconds(2);
-    static final Duration STATEMENT_TIMEOUT = Duration.ofMinutes(30);
-
     private static final String RELATION_OID = SqlText.load("relation-oid.sql");
     private static final String TABLE_STATE = SqlText.load("table-state.sql");
+    private static final String INDEX_STATE = SqlText.load("index-state.sql");
     private static final String IN_RECOVERY = SqlText.load("in-recovery.sql");
+    private static final String SERVER_VERSION = SqlText.load("server-version.sql");
+    private static final String REBUILD_LEFTOVERS = SqlText.load("invalid-rebuild-leftovers.sql");
+
+    /** A result, and when set, how long to wait before trying the same command again. */
+    public record Outcome(CommandResult result, Duration retryAfter) {
+        public boolean isFinal() {
+            return retryAfter == null;
+        }
+    }
 
     private final Map<String, TargetConfig> targetsBySource;
+    private final ExecutorPolicy policy;
+    private final ExecutedCommands executed;
+    private final BooleanSupplier paused;
     private final Clock clock;
-    /** Ids already taken, bounded; the newest few thousand are enough to refuse a redelivery. */
-    private final Set<String> seenIds = Collections.newSetFromMap(new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > 10_000;
-        }
-    });
 
-    public CommandExecutor(Map<String, TargetConfig> targetsBySource, Clock clock) {
+    public CommandExecutor(Map<String, TargetConfig> targetsBySource, ExecutorPolicy policy, ExecutedCommands executed,
+                           BooleanSupplier paused, Clock clock) {
         this.targetsBySource = Map.copyOf(targetsBySource);
+        this.policy = policy;
+        this.executed = executed;
+        this.paused = paused;
         this.clock = clock;
     }
 
@@ -62,7 +75,8 @@ public final class CommandExecutor {
         return targetsBySource.containsKey(command.getSourceId());
     }
 
-    public synchronized CommandResult execute(MaintenanceCommand command) {
+    /** Runs {@code command}; {@code attempt} counts from 1 and grows with each lock-timeout retry. */
+    public synchronized Outcome execute(MaintenanceCommand command, int attempt) {
         Instant started = clock.instant();
         CommandResult.Builder result = CommandResult.newBuilder()
                 .setCommandId(command.getCommandId())
@@ -71,48 +85,81 @@ public final class CommandExecutor {
                 .setTarget(command.getTarget())
                 .setStartedAt(started)
                 .setFinishedAt(started);
-        if (!seenIds.add(command.getCommandId())) {
-            return skipped(result, "command id already taken: a replay is never run twice");
+        Optional<String> refusal = CommandChecks.refusal(command, policy, paused.getAsBoolean(),
+                attempt == 1 && executed.contains(command.getCommandId()), started);
+        if (refusal.isPresent()) {
+            // A replay is refused without taking the id again; anything else is the id's one and only outcome.
+            if (!refusal.get().startsWith("replay")) {
+                executed.add(command.getCommandId());
+            }
+            return done(skipped(result, refusal.get()));
         }
-        if (!started.isBefore(command.getExpiresAt())) {
-            return skipped(result, "expired at " + command.getExpiresAt());
-        }
-        if (command.getTarget().getKind() != MaintenanceStatement.kindFor(command.getAction())) {
-            return skipped(result, command.getAction() + " applies to a " + MaintenanceStatement.kindFor(command.getAction())
-                    + ", not a " + command.getTarget().getKind());
-        }
+        executed.add(command.getCommandId());
         TargetConfig target = targetsBySource.get(command.getSourceId());
         try (Connection conn = connect(target)) {
             if (inRecovery(conn)) {
-                return skipped(result, "database is a standby (in recovery): maintenance runs on primaries only");
+                return done(skipped(result, "database is a standby (in recovery): maintenance runs on primaries only"));
             }
+            String quoted = MaintenanceStatement.quoted(command.getTarget());
             Long oid = relationOid(conn, command.getTarget().getSchemaName(), command.getTarget().getName());
             if (oid == null) {
-                return skipped(result, "object " + MaintenanceStatement.quoted(command.getTarget()) + " no longer exists");
+                return done(skipped(result, "object " + quoted + " no longer exists"));
             }
             if (oid != command.getTarget().getOid()) {
-                return skipped(result, "object " + MaintenanceStatement.quoted(command.getTarget()) + " has OID " + oid
-                        + ", the command expected " + command.getTarget().getOid() + " (dropped and re-created?)");
+                return done(skipped(result, "object " + quoted + " has OID " + oid + ", the command names OID "
+                        + command.getTarget().getOid() + " (dropped and re-created since the alert?)"));
+            }
+            if (command.getAction() == MaintenanceAction.REINDEX_INDEX_CONCURRENTLY) {
+                Optional<String> unsafe = CommandChecks.reindexConcurrentlyUnsafe(serverVersion(conn));
+                if (unsafe.isPresent()) {
+                    return done(skipped(result, unsafe.get()));
+                }
             }
             String sql = MaintenanceStatement.sqlFor(command.getAction(), command.getTarget());
             result.setStatement(sql);
-            result.setBefore(tableState(conn, oid));
+            result.setBefore(state(conn, command.getTarget().getKind(), oid));
             if (command.getDryRun()) {
-                return skipped(result, "dry run: checks passed, nothing executed");
+                return done(skipped(result, "dry run: every check passed; " + sql + " was not executed"));
             }
             try (Statement st = conn.createStatement()) {
                 st.execute(sql);
+            } catch (SQLException e) {
+                if (command.getAction() == MaintenanceAction.REINDEX_INDEX_CONCURRENTLY) {
+                    dropRebuildLeftovers(conn, oid);
+                }
+                throw e;
             }
-            result.setAfter(tableState(conn, oid));
+            result.setAfter(state(conn, command.getTarget().getKind(), oid));
             log.info("{}: {} done", command.getSourceId(), sql);
-            return result.setOutcome(CommandOutcome.DONE).setReason(null).setFinishedAt(clock.instant()).build();
+            return done(result.setOutcome(CommandOutcome.DONE).setReason(null).setFinishedAt(clock.instant()).build());
         } catch (SQLException e) {
-            String reason = "55P03".equals(e.getSQLState())
-                    ? "lock not granted within lock_timeout " + LOCK_TIMEOUT.toMillis() + "ms; to be retried later"
-                    : "SQLSTATE " + e.getSQLState() + ": " + e.getMessage();
-            log.warn("{}: {} failed: {}", command.getSourceId(), command.getAction(), reason);
-            return result.setOutcome(CommandOutcome.FAILED).setReason(reason).setFinishedAt(clock.instant()).build();
+            return failure(command, attempt, result, e);
         }
+    }
+
+    private Outcome failure(MaintenanceCommand command, int attempt, CommandResult.Builder result, SQLException e) {
+        boolean lockTimeout = "55P03".equals(e.getSQLState());
+        if (lockTimeout && attempt <= policy.lockRetries()) {
+            Duration delay = policy.retryDelay().multipliedBy(1L << (attempt - 1));
+            if (clock.instant().plus(delay).isBefore(command.getExpiresAt())) {
+                String reason = "lock not granted within lock_timeout " + policy.lockTimeout().toMillis()
+                        + " ms (the table is busy); gave up instead of queueing in front of the application, retry "
+                        + attempt + " of " + policy.lockRetries() + " in " + delay.toSeconds() + " s";
+                log.info("{}: {}", command.getSourceId(), reason);
+                return new Outcome(result.setOutcome(CommandOutcome.SKIPPED).setReason(reason)
+                        .setFinishedAt(clock.instant()).build(), delay);
+            }
+        }
+        String reason = lockTimeout
+                ? "lock not granted within lock_timeout " + policy.lockTimeout().toMillis() + " ms after " + attempt
+                        + " attempts; the table stayed busy"
+                : "SQLSTATE " + e.getSQLState() + ": " + e.getMessage();
+        log.warn("{}: {} failed: {}", command.getSourceId(), command.getAction(), reason);
+        return done(result.setOutcome(CommandOutcome.FAILED).setReason(reason).setFinishedAt(clock.instant()).build());
+    }
+
+    private static Outcome done(CommandResult result) {
+        return new Outcome(result, null);
     }
 
     private CommandResult skipped(CommandResult.Builder result, String reason) {
@@ -120,7 +167,33 @@ public final class CommandExecutor {
         return result.setOutcome(CommandOutcome.SKIPPED).setReason(reason).setFinishedAt(clock.instant()).build();
     }
 
-    private static Connection connect(TargetConfig target) throws SQLException {
+    /** Drops the invalid copy a failed REINDEX CONCURRENTLY leaves behind; it only costs writes and space. */
+    private void dropRebuildLeftovers(Connection conn, long indexOid) {
+        List<String> leftovers = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement(REBUILD_LEFTOVERS)) {
+            ps.setLong(1, indexOid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    StringBuilder name = new StringBuilder();
+                    Utils.escapeIdentifier(name, rs.getString("schema_name"));
+                    name.append('.');
+                    Utils.escapeIdentifier(name, rs.getString("name"));
+                    leftovers.add(name.toString());
+                }
+            }
+            for (String leftover : leftovers) {
+                try (Statement st = conn.createStatement()) {
+                    st.execute("DROP INDEX CONCURRENTLY IF EXISTS " + leftover);
+                    log.info("dropped the invalid index {} left by a failed REINDEX CONCURRENTLY", leftover);
+                }
+            }
+        } catch (SQLException e) {
+            log.warn("could not drop the invalid index left by a failed REINDEX CONCURRENTLY ({}): {}", leftovers,
+                    e.getMessage());
+        }
+    }
+
+    private Connection connect(TargetConfig target) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", target.user());
         if (target.password() != null) {
@@ -128,8 +201,8 @@ public final class CommandExecutor {
         }
         props.setProperty("ApplicationName", "pgpulse-executor");
         props.setProperty("connectTimeout", "5");
-        props.setProperty("options", "-c lock_timeout=" + LOCK_TIMEOUT.toMillis()
-                + " -c statement_timeout=" + STATEMENT_TIMEOUT.toMillis());
+        props.setProperty("options", "-c lock_timeout=" + policy.lockTimeout().toMillis()
+                + " -c statement_timeout=" + policy.statementTimeout().toMillis());
         Connection conn = DriverManager.getConnection(target.jdbcUrl(), props);
         conn.setAutoCommit(true); // VACUUM and REINDEX CONCURRENTLY refuse to run inside a transaction block
         return conn;
@@ -138,6 +211,13 @@ public final class CommandExecutor {
     private static boolean inRecovery(Connection conn) throws SQLException {
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(IN_RECOVERY)) {
             return rs.next() && rs.getBoolean(1);
+        }
+    }
+
+    private static int serverVersion(Connection conn) throws SQLException {
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(SERVER_VERSION)) {
+            rs.next();
+            return rs.getInt(1);
         }
     }
 
@@ -151,7 +231,15 @@ public final class CommandExecutor {
         }
     }
 
-    private static ObjectState tableState(Connection conn, long oid) throws SQLException {
+    private static ObjectState state(Connection conn, ObjectKind kind, long oid) throws SQLException {
+        if (kind == ObjectKind.INDEX) {
+            try (PreparedStatement ps = conn.prepareStatement(INDEX_STATE)) {
+                ps.setLong(1, oid);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? ObjectState.newBuilder().setSizeBytes(rs.getLong("size_bytes")).build() : null;
+                }
+            }
+        }
         try (PreparedStatement ps = conn.prepareStatement(TABLE_STATE)) {
             ps.setLong(1, oid);
             try (ResultSet rs = ps.executeQuery()) {

@@ -8,7 +8,10 @@ import io.pgpulse.processor.rule.RuleSet;
 import io.pgpulse.schemas.TopicProvisioner;
 import io.pgpulse.sink.AlertSink;
 import io.pgpulse.sink.channel.WebhookChannel;
+import io.pgpulse.schemas.command.RemediationSwitch;
+import io.pgpulse.sink.remediation.RemediationPlanner;
 import io.pgpulse.sink.remediation.RemediationPolicy;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -51,17 +54,24 @@ public final class PgpulseServices implements AutoCloseable {
 
             Optional<WebhookChannel> webhook = Optional.ofNullable(config.sink().webhookUrl())
                     .map(url -> new WebhookChannel(url, Duration.ofSeconds(5), 5));
-            Optional<RemediationPolicy> remediation = config.sink().remediation()
-                    ? Optional.of(new RemediationPolicy(RemediationPolicy.defaults().actions(), Duration.ofMinutes(15),
-                            config.sink().dryRun()))
-                    : Optional.empty();
+            Optional<RemediationPlanner> remediation = Optional.empty();
+            PgpulseConfig.Remediation rem = config.remediation();
+            if (rem.enabled()) {
+                RemediationSwitch remediationSwitch = RemediationSwitch.follow(bootstrapServers, config.kafka().topics(),
+                        Duration.ofSeconds(30));
+                services.started.push(remediationSwitch);
+                RemediationPolicy policy = rem.policyFile() == null
+                        ? RemediationPolicy.defaults(rem.dryRun()) : RemediationPolicy.load(rem.policyFile(), rem.dryRun());
+                remediation = Optional.of(new RemediationPlanner(policy, rem.keys(), remediationSwitch::paused,
+                        Clock.systemUTC()));
+            }
             AlertSink sink = new AlertSink(bootstrapServers, registryUrl, config.kafka().topics(),
                     config.kafka().topics().prefix() + "-alert-sink", webhook, remediation, listeners.sink());
             services.started.push(sink);
             sink.start();
 
             CollectorAgent collector = new CollectorAgent(bootstrapServers, registryUrl, config.kafka().topics(),
-                    config.targets(), instanceId, listeners.collector());
+                    config.targets(), instanceId, rem.executor(), listeners.collector());
             services.started.push(collector);
             collector.start();
             return services;

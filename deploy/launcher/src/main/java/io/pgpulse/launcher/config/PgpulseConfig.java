@@ -1,6 +1,10 @@
 package io.pgpulse.launcher.config;
 
+import io.pgpulse.avro.MaintenanceAction;
+import io.pgpulse.collector.command.ExecutorPolicy;
 import io.pgpulse.collector.target.TargetConfig;
+import io.pgpulse.schemas.command.MaintenanceWindow;
+import io.pgpulse.schemas.command.SigningKeys;
 import io.pgpulse.schemas.Topics;
 import io.pgpulse.schemas.config.ConfigNode;
 import io.pgpulse.schemas.config.ConfigProblems;
@@ -11,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +28,8 @@ import java.util.function.Function;
  * from the tuning guide. Loading is strict: unknown keys and bad values are refused,
  * all at once, each with file, line and field.
  */
-public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor processor, Sink sink) {
+public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor processor, Sink sink,
+                            Remediation remediation) {
 
     /** Where Kafka and the registry are; both null means: start the embedded ones. */
     public record Kafka(String bootstrapServers, String registryUrl, Topics topics) {
@@ -42,12 +48,23 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
     }
 
     /**
-     * @param webhookUrl  where to post alert events, or null
-     * @param remediation whether FIRING alerts lead to maintenance commands
-     * @param dryRun      commands are checked and recorded but never executed
+     * @param webhookUrl where to post alert events, or null
      */
-    public record Sink(URI webhookUrl, boolean remediation, boolean dryRun) {
+    public record Sink(URI webhookUrl) {
     }
+
+    /**
+     * @param enabled    whether FIRING alerts lead to maintenance commands (the sink's side)
+     * @param dryRun     commands are checked and recorded by the agents but never executed
+     * @param policyFile the remediation policy, or null for the built-in one
+     * @param keys       keys commands are signed with (sink) and checked against (agents); null: none
+     *                   configured, so agents refuse every command
+     * @param executor   what the agents allow, whatever the sink asks
+     */
+    public record Remediation(boolean enabled, boolean dryRun, Path policyFile, SigningKeys keys, ExecutorPolicy executor) {
+    }
+
+    public static final String DEFAULT_KEYS_ENV = "PGPULSE_COMMAND_KEYS";
 
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
     public static final Duration DEFAULT_WINDOW = Duration.ofMinutes(1);
@@ -71,7 +88,7 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
     }
 
     static PgpulseConfig from(ConfigNode root, Function<String, String> env) {
-        root.allowOnly("kafka", "targets", "processor", "sink");
+        root.allowOnly("kafka", "targets", "processor", "sink", "remediation");
         Kafka kafka = kafka(root.get("kafka"));
         List<TargetConfig> targets = new ArrayList<>();
         List<ConfigNode> entries = root.list("targets", true);
@@ -87,7 +104,8 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
                 targets.add(target);
             }
         }
-        return new PgpulseConfig(kafka, targets, processor(root.get("processor")), sink(root.get("sink")));
+        return new PgpulseConfig(kafka, targets, processor(root.get("processor")), sink(root.get("sink")),
+                remediation(root.get("remediation"), root, env));
     }
 
     private static Kafka kafka(ConfigNode node) {
@@ -197,9 +215,9 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
 
     private static Sink sink(ConfigNode node) {
         if (node == null) {
-            return new Sink(null, false, true);
+            return new Sink(null);
         }
-        node.allowOnly("webhook_url", "remediation");
+        node.allowOnly("webhook_url");
         URI webhook = null;
         String url = node.string("webhook_url", null);
         if (url != null) {
@@ -212,14 +230,86 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
                 node.require("webhook_url").problem("expected a URL, found " + url);
             }
         }
-        ConfigNode remediation = node.get("remediation");
-        boolean enabled = false;
-        boolean dryRun = true;
-        if (remediation != null) {
-            remediation.allowOnly("enabled", "dry_run");
-            enabled = remediation.bool("enabled", false);
-            dryRun = remediation.bool("dry_run", true);
+        return new Sink(webhook);
+    }
+
+    private static Remediation remediation(ConfigNode node, ConfigNode root, Function<String, String> env) {
+        if (node == null) {
+            return new Remediation(false, true, null, keys(null, null, env), ExecutorPolicy.defaults(keys(null, null, env)));
         }
-        return new Sink(webhook, enabled, dryRun);
+        node.allowOnly("enabled", "dry_run", "policy_file", "signing_keys_env", "signing_keys_file", "executor");
+        boolean enabled = node.bool("enabled", false);
+        boolean dryRun = node.bool("dry_run", true);
+        Path policyFile = null;
+        String policy = node.string("policy_file", null);
+        if (policy != null) {
+            policyFile = Path.of(policy);
+            if (!Files.isRegularFile(policyFile)) {
+                node.require("policy_file").problem("no such file: " + policyFile);
+            }
+        }
+        SigningKeys keys = keys(node, node.string("signing_keys_file", null), env);
+        if (enabled && keys == null) {
+            node.problem("signing keys: remediation is enabled but no keys are configured; set the environment variable "
+                    + node.string("signing_keys_env", DEFAULT_KEYS_ENV) + " or signing_keys_file (id:base64secret, "
+                    + "e.g. from `pgpulse remediation keygen`)");
+        }
+        ExecutorPolicy executor = ExecutorPolicy.defaults(keys);
+        ConfigNode exec = node.get("executor");
+        if (exec != null) {
+            exec.allowOnly("allowed_actions", "windows", "lock_timeout");
+            Set<MaintenanceAction> allowed = EnumSet.noneOf(MaintenanceAction.class);
+            List<ConfigNode> actions = exec.list("allowed_actions", false);
+            for (ConfigNode action : actions) {
+                String text = action.asString();
+                try {
+                    allowed.add(MaintenanceAction.valueOf(String.valueOf(text).toUpperCase(java.util.Locale.ROOT)));
+                } catch (IllegalArgumentException e) {
+                    action.problem("expected one of vacuum_analyze, analyze, reindex_index_concurrently, found " + text);
+                }
+            }
+            List<MaintenanceWindow> windows = new ArrayList<>();
+            for (ConfigNode window : exec.list("windows", false)) {
+                try {
+                    String text = window.asString();
+                    if (text != null) {
+                        windows.add(MaintenanceWindow.parse(text));
+                    }
+                } catch (IllegalArgumentException e) {
+                    window.problem(e.getMessage());
+                }
+            }
+            Duration lockTimeout = exec.duration("lock_timeout", ExecutorPolicy.DEFAULT_LOCK_TIMEOUT);
+            executor = new ExecutorPolicy(keys, exec.has("allowed_actions") ? allowed : executor.allowedActions(), windows,
+                    lockTimeout == null ? ExecutorPolicy.DEFAULT_LOCK_TIMEOUT : lockTimeout, executor.statementTimeout(),
+                    executor.lockRetries(), executor.retryDelay());
+        }
+        return new Remediation(enabled, dryRun, policyFile, keys, executor);
+    }
+
+    /** Keys from a file, else from the environment variable; null when neither has any. */
+    private static SigningKeys keys(ConfigNode node, String file, Function<String, String> env) {
+        String spec;
+        if (file != null) {
+            try {
+                spec = Files.readString(Path.of(file), StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                node.require("signing_keys_file").problem("cannot read " + file + ": " + e.getMessage());
+                return null;
+            }
+        } else {
+            spec = env.apply(node == null ? DEFAULT_KEYS_ENV : node.string("signing_keys_env", DEFAULT_KEYS_ENV));
+        }
+        if (spec == null || spec.isBlank()) {
+            return null;
+        }
+        try {
+            return SigningKeys.parse(spec);
+        } catch (IllegalArgumentException e) {
+            if (node != null) {
+                node.problem("signing keys: " + e.getMessage());
+            }
+            return null;
+        }
     }
 }

@@ -1,7 +1,9 @@
 package io.pgpulse.launcher.demo;
 
 import io.pgpulse.collector.CollectorAgent;
+import io.pgpulse.collector.command.ExecutorPolicy;
 import io.pgpulse.collector.target.TargetConfig;
+import io.pgpulse.schemas.command.SigningKeys;
 import io.pgpulse.embedded.EmbeddedKafka;
 import io.pgpulse.embedded.EmbeddedPostgres;
 import io.pgpulse.launcher.PgpulseServices;
@@ -112,7 +114,8 @@ public final class DemoScenario implements AutoCloseable {
                 new PgpulseConfig.Kafka(kafka.bootstrapServers(), registry.url(), Topics.defaults()),
                 List.of(target),
                 new PgpulseConfig.Processor(options.window(), options.grace(), null, stateDir),
-                new PgpulseConfig.Sink(webhook.url(), true, false));
+                new PgpulseConfig.Sink(webhook.url()),
+                remediation(SigningKeys.parse(SigningKeys.generate("demo-" + System.currentTimeMillis()))));
         PgpulseServices services = PgpulseServices.start(config, kafka.bootstrapServers(), registry.url(), "demo",
                 new PgpulseServices.Listeners(
                         new CollectorAgent.Listener(narrator::snapshot, result -> {
@@ -130,6 +133,12 @@ public final class DemoScenario implements AutoCloseable {
         narrator.say("started the stream processor (" + options.window().toSeconds() + " s windows, "
                 + options.grace().toSeconds() + " s grace), the alert sink (webhook + remediation) and the collector"
                 + " (a snapshot every " + options.interval().toMillis() / 1000.0 + " s)");
+    }
+
+    /** Remediation on for real (no dry run), any time, with a key made for this run. */
+    private static PgpulseConfig.Remediation remediation(SigningKeys keys) {
+        return new PgpulseConfig.Remediation(true, false, null, keys,
+                ExecutorPolicy.defaults(keys).withRetryDelay(Duration.ofSeconds(2)));
     }
 
     /** Writes a day of security events, then updates half of them: dead tuples pile up. */

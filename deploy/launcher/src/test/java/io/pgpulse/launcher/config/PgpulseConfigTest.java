@@ -31,7 +31,9 @@ class PgpulseConfigTest {
         assertThat(target.interval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(target.tags()).containsEntry("env", "staging");
         assertThat(config.kafka().embedded()).isTrue();
-        assertThat(config.sink().remediation()).isFalse();
+        assertThat(config.remediation().enabled()).isFalse();
+        assertThat(config.remediation().dryRun()).isTrue();
+        assertThat(config.remediation().executor().lockTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(config.processor().window()).isEqualTo(Duration.ofMinutes(1));
     }
 
@@ -63,6 +65,8 @@ class PgpulseConfigTest {
             "bad-url.bad.yaml                | bad-url.bad.yaml:2: targets[0]: url must start with jdbc:postgresql://",
             "registry-without-kafka.bad.yaml | registry-without-kafka.bad.yaml:2: kafka: bootstrap_servers: required when schema_registry_url is set",
             "duplicate-source.bad.yaml       | duplicate-source.bad.yaml:3: targets[1]: source db:5432/app is listed twice",
+            "remediation-without-keys.bad.yaml | remediation-without-keys.bad.yaml:4: remediation: signing keys: remediation is enabled but no keys are configured",
+            "bad-window.bad.yaml             | bad-window.bad.yaml:7: remediation.executor.windows[0]: unknown time zone 'Mars/Olympus'",
     })
     void badFileIsRefusedNamingFileLineAndField(String file, String expected) throws Exception {
         Path path = fixture(file);

@@ -1,0 +1,70 @@
+package io.pgpulse.collector.command;
+
+import io.pgpulse.avro.MaintenanceCommand;
+import io.pgpulse.schemas.command.CommandSignature;
+import io.pgpulse.schemas.command.MaintenanceWindow;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.Optional;
+
+/**
+ * The checks a command must pass before the executor even connects to the database,
+ * in the order a reviewer would ask them: is it genuine, is remediation allowed right
+ * now, has it run before, is it still valid, is it something this agent does, and is
+ * it the right kind of object for the action. Each failure names what was expected
+ * and what was found.
+ */
+final class CommandChecks {
+
+    private CommandChecks() {
+    }
+
+    static Optional<String> refusal(MaintenanceCommand command, ExecutorPolicy policy, boolean paused,
+                                    boolean alreadyExecuted, Instant now) {
+        if (policy.keys() == null) {
+            return Optional.of("this agent has no command signing keys configured, so it accepts no command");
+        }
+        Optional<String> signature = CommandSignature.problem(command, policy.keys());
+        if (signature.isPresent()) {
+            return Optional.of("refused: " + signature.get());
+        }
+        if (paused) {
+            return Optional.of("remediation is paused fleet-wide (kill switch)");
+        }
+        if (alreadyExecuted) {
+            return Optional.of("replay: command id " + command.getCommandId() + " was already executed");
+        }
+        if (!now.isBefore(command.getExpiresAt())) {
+            return Optional.of("expired at " + command.getExpiresAt() + " (now " + now + ")");
+        }
+        if (command.getIssuedAt().isAfter(now.plusSeconds(300))) {
+            return Optional.of("issued in the future (" + command.getIssuedAt() + "); clocks disagree by more than 5 minutes");
+        }
+        if (!policy.allowedActions().contains(command.getAction())) {
+            return Optional.of("action " + command.getAction() + " is not on this agent's allow-list " + policy.allowedActions());
+        }
+        if (command.getTarget().getKind() != MaintenanceStatement.kindFor(command.getAction())) {
+            return Optional.of(command.getAction() + " applies to a " + MaintenanceStatement.kindFor(command.getAction())
+                    + ", the command names a " + command.getTarget().getKind());
+        }
+        if (command.getTarget().getSchemaName() == null) {
+            return Optional.of("target " + command.getTarget().getName() + " names no schema");
+        }
+        if (!policy.windows().isEmpty() && policy.windows().stream().noneMatch(w -> w.isOpen(now))) {
+            String next = policy.windows().stream()
+                    .map(w -> w.nextOpening(now)).flatMap(Optional::stream)
+                    .min(Comparator.naturalOrder()).map(Instant::toString).orElse("never");
+            return Optional.of("outside the maintenance windows " + policy.windows() + "; next opens " + next);
+        }
+        return Optional.empty();
+    }
+
+    /** Versions whose REINDEX CONCURRENTLY can corrupt indexes (fixed in 14.4, see its release notes). */
+    static Optional<String> reindexConcurrentlyUnsafe(int serverVersionNum) {
+        if (serverVersionNum >= 140000 && serverVersionNum < 140004) {
+            return Optional.of("REINDEX CONCURRENTLY is refused on PostgreSQL " + serverVersionNum / 10000 + "."
+                    + serverVersionNum % 100 + ": 14.0 to 14.3 can corrupt indexes with it; upgrade to 14.4 or later");
+        }
+        return Optional.empty();
+    }
+}

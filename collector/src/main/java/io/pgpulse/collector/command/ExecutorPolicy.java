@@ -1,0 +1,50 @@
+package io.pgpulse.collector.command;
+
+import io.pgpulse.avro.MaintenanceAction;
+import io.pgpulse.schemas.command.MaintenanceWindow;
+import io.pgpulse.schemas.command.SigningKeys;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What an agent lets commands do on its databases, whatever the sink asks.
+ *
+ * @param keys             keys whose signatures are accepted; null refuses every command
+ * @param allowedActions   actions this agent carries out at all
+ * @param windows          when maintenance may run (any of them open); empty = any time
+ * @param lockTimeout      how long a maintenance statement may wait for a lock before giving up
+ * @param statementTimeout how long a maintenance statement may run
+ * @param lockRetries      how often a lock timeout is retried later (while the command is valid)
+ * @param retryDelay       delay before the first retry; doubles each time
+ */
+public record ExecutorPolicy(SigningKeys keys, Set<MaintenanceAction> allowedActions, List<MaintenanceWindow> windows,
+                             Duration lockTimeout, Duration statementTimeout, int lockRetries, Duration retryDelay) {
+
+    public static final Duration DEFAULT_LOCK_TIMEOUT = Duration.ofSeconds(2);
+    public static final Duration DEFAULT_STATEMENT_TIMEOUT = Duration.ofMinutes(30);
+
+    public ExecutorPolicy {
+        allowedActions = allowedActions.isEmpty() ? EnumSet.noneOf(MaintenanceAction.class) : EnumSet.copyOf(allowedActions);
+        windows = List.copyOf(windows);
+    }
+
+    /** Every action, any time, the default timeouts; accepts commands signed with {@code keys}. */
+    public static ExecutorPolicy defaults(SigningKeys keys) {
+        return new ExecutorPolicy(keys, EnumSet.allOf(MaintenanceAction.class), List.of(), DEFAULT_LOCK_TIMEOUT,
+                DEFAULT_STATEMENT_TIMEOUT, 3, Duration.ofSeconds(30));
+    }
+
+    public ExecutorPolicy withRetryDelay(Duration delay) {
+        return new ExecutorPolicy(keys, allowedActions, windows, lockTimeout, statementTimeout, lockRetries, delay);
+    }
+
+    public ExecutorPolicy withWindows(List<MaintenanceWindow> newWindows) {
+        return new ExecutorPolicy(keys, allowedActions, newWindows, lockTimeout, statementTimeout, lockRetries, retryDelay);
+    }
+
+    public ExecutorPolicy withAllowedActions(Set<MaintenanceAction> actions) {
+        return new ExecutorPolicy(keys, actions, windows, lockTimeout, statementTimeout, lockRetries, retryDelay);
+    }
+}

@@ -1,0 +1,1 @@
+/* pgpulse */ SELECT current_setting('server_version_num')::int
