@@ -4,7 +4,9 @@ import io.pgpulse.avro.MaintenanceCommand;
 import io.pgpulse.schemas.command.CommandSignature;
 import io.pgpulse.schemas.command.MaintenanceWindow;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -17,6 +19,18 @@ import java.util.Optional;
 final class CommandChecks {
 
     private CommandChecks() {
+    }
+
+    /** The checks {@link #refusal} makes, in words, for the record of a command that passed them. */
+    static List<String> passed(MaintenanceCommand command, ExecutorPolicy policy) {
+        List<String> passed = new ArrayList<>();
+        passed.add("signature valid (HMAC-SHA256, key " + command.getKeyId() + ")");
+        passed.add("remediation not paused");
+        passed.add("not a replay (command id never taken before)");
+        passed.add("valid until " + command.getExpiresAt());
+        passed.add(command.getAction() + " on this agent's allow-list");
+        passed.add(policy.windows().isEmpty() ? "no maintenance window required" : "inside a maintenance window");
+        return passed;
     }
 
     static Optional<String> refusal(MaintenanceCommand command, ExecutorPolicy policy, boolean paused,

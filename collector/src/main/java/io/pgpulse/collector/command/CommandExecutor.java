@@ -95,11 +95,14 @@ public final class CommandExecutor {
             return done(skipped(result, refusal.get()));
         }
         executed.add(command.getCommandId());
+        List<String> checks = CommandChecks.passed(command, policy);
+        result.setChecksPassed(checks);
         TargetConfig target = targetsBySource.get(command.getSourceId());
         try (Connection conn = connect(target)) {
             if (inRecovery(conn)) {
                 return done(skipped(result, "database is a standby (in recovery): maintenance runs on primaries only"));
             }
+            checks.add("database is a primary");
             String quoted = MaintenanceStatement.quoted(command.getTarget());
             Long oid = relationOid(conn, command.getTarget().getSchemaName(), command.getTarget().getName());
             if (oid == null) {
@@ -109,11 +112,13 @@ public final class CommandExecutor {
                 return done(skipped(result, "object " + quoted + " has OID " + oid + ", the command names OID "
                         + command.getTarget().getOid() + " (dropped and re-created since the alert?)"));
             }
+            checks.add(quoted + " still has OID " + oid);
             if (command.getAction() == MaintenanceAction.REINDEX_INDEX_CONCURRENTLY) {
                 Optional<String> unsafe = CommandChecks.reindexConcurrentlyUnsafe(serverVersion(conn));
                 if (unsafe.isPresent()) {
                     return done(skipped(result, unsafe.get()));
                 }
+                checks.add("server version has no known REINDEX CONCURRENTLY bug");
             }
             String sql = MaintenanceStatement.sqlFor(command.getAction(), command.getTarget());
             result.setStatement(sql);

@@ -69,10 +69,16 @@ public final class DemoNarrator {
     public void command(MaintenanceCommand command) {
         say("command         " + command.getAction() + " of " + command.getTarget().getSchemaName() + "."
                 + command.getTarget().getName() + " (OID " + command.getTarget().getOid() + ") requested on "
-                + command.getSourceId() + (command.getDryRun() ? " as a dry run" : "") + ", id " + command.getCommandId());
+                + command.getSourceId() + (command.getDryRun() ? " as a dry run" : "") + "; signed with key "
+                + command.getKeyId() + ", valid for "
+                + Duration.between(command.getIssuedAt(), command.getExpiresAt()).toMinutes() + " min, id "
+                + command.getCommandId());
     }
 
     public void result(CommandResult result) {
+        if (!result.getChecksPassed().isEmpty()) {
+            say("checks          " + String.join("; ", result.getChecksPassed()));
+        }
         StringBuilder line = new StringBuilder("result          ").append(result.getOutcome());
         if (result.getStatement() != null) {
             line.append(": ").append(result.getStatement());

@@ -115,7 +115,7 @@ public final class DemoScenario implements AutoCloseable {
                 List.of(target),
                 new PgpulseConfig.Processor(options.window(), options.grace(), null, stateDir),
                 new PgpulseConfig.Sink(webhook.url()),
-                remediation(SigningKeys.parse(SigningKeys.generate("demo-" + System.currentTimeMillis()))));
+                remediation(SigningKeys.parse(SigningKeys.generate("demo-key"))));
         PgpulseServices services = PgpulseServices.start(config, kafka.bootstrapServers(), registry.url(), "demo",
                 new PgpulseServices.Listeners(
                         new CollectorAgent.Listener(narrator::snapshot, result -> {
