@@ -81,6 +81,7 @@ public final class CommandExecutor {
         CommandResult.Builder result = CommandResult.newBuilder()
                 .setCommandId(command.getCommandId())
                 .setSourceId(command.getSourceId())
+                .setAlertFingerprint(command.getAlertFingerprint())
                 .setAction(command.getAction())
                 .setTarget(command.getTarget())
                 .setStartedAt(started)
@@ -151,7 +152,7 @@ public final class CommandExecutor {
                         + " ms (the table is busy); gave up instead of queueing in front of the application, retry "
                         + attempt + " of " + policy.lockRetries() + " in " + delay.toSeconds() + " s";
                 log.info("{}: {}", command.getSourceId(), reason);
-                return new Outcome(result.setOutcome(CommandOutcome.SKIPPED).setReason(reason)
+                return new Outcome(result.setOutcome(CommandOutcome.RETRY_LATER).setReason(reason)
                         .setFinishedAt(clock.instant()).build(), delay);
             }
         }

@@ -194,6 +194,7 @@ class CommandExecutorIT {
 
             CommandExecutor.Outcome first = executor.execute(vacuum, 1);
             assertThat(first.isFinal()).isFalse();
+            assertThat(first.result().getOutcome()).isEqualTo(CommandOutcome.RETRY_LATER);
             assertThat(first.retryAfter()).isEqualTo(policy.retryDelay());
             assertThat(first.result().getReason()).contains("lock_timeout").contains("retry 1 of 3");
 
