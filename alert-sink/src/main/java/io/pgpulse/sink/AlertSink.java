@@ -1,11 +1,14 @@
 package io.pgpulse.sink;
 
 import io.pgpulse.avro.Alert;
+import io.pgpulse.avro.CommandResult;
 import io.pgpulse.avro.MaintenanceCommand;
 import io.pgpulse.schemas.Topics;
 import io.pgpulse.schemas.serde.AvroSerdes;
 import io.pgpulse.sink.channel.WebhookChannel;
+import io.pgpulse.sink.remediation.RemediationFollowUp;
 import io.pgpulse.sink.remediation.RemediationPlanner;
+import java.time.Instant;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +23,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordDeserializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -37,6 +41,9 @@ public final class AlertSink implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AlertSink.class);
 
+    /** How long an alert may keep firing after its remediation ran before a person is called. */
+    static final Duration FOLLOW_UP_PATIENCE = Duration.ofMinutes(10);
+
     /** Observers a launcher can hang progress output on: an alert once every channel took it, a command once published. */
     public record Listener(Consumer<Alert> onAlert, Consumer<MaintenanceCommand> onCommand) {
         public static Listener quiet() {
@@ -48,6 +55,8 @@ public final class AlertSink implements Runnable, AutoCloseable {
     private final KafkaProducer<String, MaintenanceCommand> producer;
     private final Optional<WebhookChannel> webhook;
     private final Optional<RemediationPlanner> remediation;
+    private final RemediationFollowUp followUp = new RemediationFollowUp(FOLLOW_UP_PATIENCE);
+    private final KafkaConsumer<String, CommandResult> results;
     private final String commandsTopic;
     private final Listener listener;
     private final Thread thread;
@@ -75,6 +84,18 @@ public final class AlertSink implements Runnable, AutoCloseable {
                 ProducerConfig.ACKS_CONFIG, "all"),
                 new StringSerializer(), serdes.serializer(MaintenanceCommand.class));
         consumer.subscribe(List.of(topics.alerts()));
+        // Results of commands are only followed to annotate and escalate open incidents: no group and no
+        // offsets to keep, every partition read from its end as of now (resolved here, not at the first poll,
+        // so a result written a moment after start up is not skipped).
+        this.results = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                new StringDeserializer(), serdes.deserializer(CommandResult.class));
+        List<TopicPartition> resultPartitions = results.partitionsFor(topics.commandResults(), Duration.ofSeconds(30))
+                .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+        results.assign(resultPartitions);
+        results.seekToEnd(resultPartitions);
+        resultPartitions.forEach(results::position);
         this.thread = new Thread(this, "pgpulse-alert-sink");
     }
 
@@ -93,6 +114,14 @@ public final class AlertSink implements Runnable, AutoCloseable {
                     }
                     if (!records.isEmpty()) {
                         consumer.commitSync();
+                    }
+                    for (ConsumerRecord<String, CommandResult> result : results.poll(Duration.ZERO)) {
+                        if (result.value() != null) {
+                            followUp.onResult(result.value(), Instant.now());
+                        }
+                    }
+                    for (Alert escalation : followUp.escalations(Instant.now())) {
+                        deliver(escalation);
                     }
                     // Held remediation (window closed, rate limit, kill switch) goes out once allowed.
                     if (remediation.isPresent()) {
@@ -118,23 +147,30 @@ public final class AlertSink implements Runnable, AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             consumer.close();
+            results.close();
         }
     }
 
-    private void handle(Alert alert) throws IOException, InterruptedException {
-        if (alert == null) {
+    private void handle(Alert event) throws IOException, InterruptedException {
+        if (event == null) {
             return;
         }
-        if (webhook.isPresent()) {
-            webhook.get().send(alert);
-        }
-        listener.onAlert().accept(alert);
+        Alert alert = followUp.onAlert(event);
+        deliver(alert);
         if (remediation.isPresent()) {
             Optional<MaintenanceCommand> command = remediation.get().onAlert(alert);
             if (command.isPresent()) {
                 publish(command.get());
             }
         }
+    }
+
+    /** Hands one alert event to every channel. */
+    private void deliver(Alert alert) throws IOException, InterruptedException {
+        if (webhook.isPresent()) {
+            webhook.get().send(alert);
+        }
+        listener.onAlert().accept(alert);
     }
 
     private void publish(MaintenanceCommand command) throws InterruptedException {
@@ -167,6 +203,7 @@ public final class AlertSink implements Runnable, AutoCloseable {
         closed = true;
         running = false;
         consumer.wakeup();
+        results.wakeup();
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {

@@ -34,30 +34,35 @@ public final class RemediationFollowUp {
         this.patience = patience;
     }
 
-    public synchronized void onAlert(Alert alert) {
+    /**
+     * Takes an alert event and returns it as it should be delivered: a RESOLVED event
+     * of a remediated alert carries the command and its effect in its annotations.
+     */
+    public synchronized Alert onAlert(Alert alert) {
         if (alert.getStatus() == AlertStatus.FIRING) {
             firing.put(alert.getFingerprint(), alert);
-        } else {
-            firing.remove(alert.getFingerprint());
-            results.remove(alert.getFingerprint());
-            resultSeenAt.remove(alert.getFingerprint());
-            escalated.remove(alert.getFingerprint());
+            return alert;
         }
+        Alert annotated = annotate(alert, results.get(alert.getFingerprint()));
+        firing.remove(alert.getFingerprint());
+        results.remove(alert.getFingerprint());
+        resultSeenAt.remove(alert.getFingerprint());
+        escalated.remove(alert.getFingerprint());
+        return annotated;
     }
 
     /** Takes a final command result; interim ones (a lock-timeout retry pending) are ignored. */
     public synchronized void onResult(CommandResult result, Instant now) {
-        if (result.getAlertFingerprint() == null || result.getOutcome() == CommandOutcome.RETRY_LATER) {
-            return;
+        if (result.getAlertFingerprint() == null || result.getOutcome() == CommandOutcome.RETRY_LATER
+                || !firing.containsKey(result.getAlertFingerprint())) {
+            return; // only open incidents are followed, which keeps this bounded
         }
         results.put(result.getAlertFingerprint(), result);
         resultSeenAt.put(result.getAlertFingerprint(), now);
     }
 
-    /** A RESOLVED alert with the remediation that preceded it, in its annotations. */
-    public synchronized Alert annotate(Alert alert) {
-        CommandResult result = results.get(alert.getFingerprint());
-        if (alert.getStatus() != AlertStatus.RESOLVED || result == null) {
+    private static Alert annotate(Alert alert, CommandResult result) {
+        if (result == null) {
             return alert;
         }
         Map<String, String> annotations = new HashMap<>(alert.getAnnotations());

@@ -111,15 +111,16 @@ class RemediationPlannerTest {
                 .setAfter(ObjectState.newBuilder().setNDeadTup(0L).setSizeBytes(8192).build()).build();
         followUp.onResult(done, NOON);
         assertThat(followUp.escalations(NOON.plusSeconds(60))).isEmpty();
-        Alert resolved = followUp.annotate(Alert.newBuilder(firing).setStatus(AlertStatus.RESOLVED).build());
-        assertThat(resolved.getAnnotations().get("remediation")).contains("DONE VACUUM (ANALYZE)").contains("dead tuples 10,000 -> 0");
-
         // Ran, but the alert keeps firing: escalated once, severity up.
         List<Alert> late = followUp.escalations(NOON.plus(Duration.ofMinutes(6)));
         assertThat(late).hasSize(1);
         assertThat(late.get(0).getSeverity()).isEqualTo(Severity.CRITICAL);
         assertThat(late.get(0).getAnnotations().get("escalated")).contains("still firing");
         assertThat(followUp.escalations(NOON.plus(Duration.ofMinutes(20)))).isEmpty();
+        Alert resolved = followUp.onAlert(Alert.newBuilder(firing).setStatus(AlertStatus.RESOLVED).build());
+        assertThat(resolved.getAnnotations().get("remediation")).contains("DONE VACUUM (ANALYZE)").contains("dead tuples 10,000 -> 0");
+        assertThat(followUp.onAlert(Alert.newBuilder(firing).setStatus(AlertStatus.RESOLVED).build()).getAnnotations())
+                .as("a second resolution of a closed incident has nothing to add").doesNotContainKey("remediation");
 
         Alert other = alert("table_bloat", AlertStatus.FIRING, "public", "other", "prod");
         followUp.onAlert(other);

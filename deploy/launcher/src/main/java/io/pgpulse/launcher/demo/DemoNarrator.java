@@ -56,13 +56,18 @@ public final class DemoNarrator {
     }
 
     public void alert(Alert alert) {
-        if (alert.getStatus() == AlertStatus.FIRING) {
+        if (alert.getAnnotations().containsKey("escalated")) {
+            say("ALERT ESCALATED " + alert.getRule() + " [" + alert.getSeverity().name().toLowerCase(Locale.ROOT) + "]: "
+                    + alert.getAnnotations().get("escalated"));
+        } else if (alert.getStatus() == AlertStatus.FIRING) {
             say("ALERT FIRING    " + alert.getRule() + " [" + alert.getSeverity().name().toLowerCase(Locale.ROOT) + "]: "
                     + alert.getSummary());
         } else {
             Duration open = Duration.between(alert.getStartsAt(), alert.getEndsAt());
+            String remediation = alert.getAnnotations().get("remediation");
             say("ALERT RESOLVED  " + alert.getRule() + " on " + objectOrSource(alert) + " after " + open.toSeconds()
-                    + " s (" + alert.getAnnotations().getOrDefault("resolved_because", "condition cleared") + ")");
+                    + " s (" + alert.getAnnotations().getOrDefault("resolved_because", "condition cleared") + ")"
+                    + (remediation == null ? "" : "; fixed by " + remediation));
         }
     }
 

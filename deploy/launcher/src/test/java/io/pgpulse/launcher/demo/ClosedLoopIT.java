@@ -69,6 +69,8 @@ class ClosedLoopIT {
             assertThat(result.getAction()).isEqualTo(MaintenanceAction.VACUUM_ANALYZE);
             assertThat(result.getTarget().getOid()).isEqualTo(oid);
             assertThat(result.getStatement()).isEqualTo("VACUUM (ANALYZE) \"public\".\"security_events\"");
+            assertThat(result.getChecksPassed()).anySatisfy(c -> assertThat(c).startsWith("signature valid"))
+                    .anySatisfy(c -> assertThat(c).isEqualTo("\"public\".\"security_events\" still has OID " + oid));
             assertThat(result.getBefore().getNDeadTup()).isGreaterThanOrEqualTo(9_000);
             assertThat(result.getAfter().getNDeadTup()).isLessThan(1_000);
             assertThat(result.getAfter().getLastVacuum()).isNotNull();
@@ -81,6 +83,12 @@ class ClosedLoopIT {
             JsonNode firing = demo.webhook().received().stream()
                     .filter(j -> j.path("alertname").asText().equals("table_bloat")).findFirst().orElseThrow();
             assertThat(firing.path("object").path("name").asText()).isEqualTo("security_events");
+            // The resolution says what fixed it, with the measured effect.
+            JsonNode resolution = demo.webhook().received().stream()
+                    .filter(j -> j.path("alertname").asText().equals("table_bloat") && j.path("status").asText().equals("resolved"))
+                    .findFirst().orElseThrow();
+            assertThat(resolution.path("annotations").path("remediation").asText())
+                    .startsWith("DONE VACUUM (ANALYZE) \"public\".\"security_events\"").contains("dead tuples");
         } finally {
             demo.close();
         }
