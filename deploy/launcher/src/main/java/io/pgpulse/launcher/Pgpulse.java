@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
         version = "pgpulse 0.1.0",
-        subcommands = {DemoCommand.class, UpCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, UpCommand.class, RegistryCommand.class, CommandLine.HelpCommand.class})
 public final class Pgpulse implements Runnable {
 
     @CommandLine.Spec
