@@ -42,8 +42,10 @@ public final class AvroDeserializer<T extends IndexedRecord> implements Deserial
         this.specific = true;
     }
 
-    private AvroDeserializer(SchemaRegistry registry) {
+    private AvroDeserializer(SchemaRegistry registry, Schema readerSchema, boolean specific) {
         this.registry = Objects.requireNonNull(registry, "registry");
+        this.readerSchema = readerSchema;
+        this.specific = specific;
     }
 
     /** For Kafka to build from properties; {@link #configure} must follow (see {@link SerdeConfig}). */
@@ -52,7 +54,16 @@ public final class AvroDeserializer<T extends IndexedRecord> implements Deserial
 
     /** A deserializer that returns {@code GenericRecord}s in each record's writer schema. */
     public static <T extends IndexedRecord> AvroDeserializer<T> generic(SchemaRegistry registry) {
-        return new AvroDeserializer<>(registry);
+        return new AvroDeserializer<>(registry, null, false);
+    }
+
+    /**
+     * A deserializer that returns {@code GenericRecord}s in {@code readerSchema}, resolved from
+     * each record's writer schema: what a consumer without generated classes uses to pin the
+     * shape it reads.
+     */
+    public static <T extends IndexedRecord> AvroDeserializer<T> generic(SchemaRegistry registry, Schema readerSchema) {
+        return new AvroDeserializer<>(registry, Objects.requireNonNull(readerSchema, "readerSchema"), false);
     }
 
     /** A deserializer into the generated class {@code type}. */
@@ -107,7 +118,9 @@ public final class AvroDeserializer<T extends IndexedRecord> implements Deserial
             throw new SerializationException("schema id " + id + " is unknown to the registry: " + e.getMessage(), e);
         }
         if (readerSchema != null) {
-            return new SpecificDatumReader<>(writerSchema, readerSchema, SpecificData.getForSchema(readerSchema));
+            return specific
+                    ? new SpecificDatumReader<>(writerSchema, readerSchema, SpecificData.getForSchema(readerSchema))
+                    : new GenericDatumReader<>(writerSchema, readerSchema, GenericData.get());
         }
         return specific
                 ? new SpecificDatumReader<>(writerSchema, writerSchema, SpecificData.getForSchema(writerSchema))
