@@ -12,9 +12,11 @@ final class RegistryException extends RuntimeException {
     static final int SUBJECT_NOT_FOUND = 40401;
     static final int VERSION_NOT_FOUND = 40402;
     static final int SCHEMA_NOT_FOUND = 40403;
+    static final int SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED = 40408;
     static final int INCOMPATIBLE_SCHEMA = 409;
     static final int INVALID_SCHEMA = 42201;
     static final int INVALID_VERSION = 42202;
+    static final int INVALID_COMPATIBILITY_LEVEL = 42203;
     static final int STORE_ERROR = 50001;
     static final int STORE_TIMEOUT = 50002;
 

@@ -36,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * GET  /subjects/{subject}/versions/{v}/schema  the schema itself
  * POST /compatibility/subjects/{subject}/versions/{v|latest}   {"is_compatible":..}
  * GET  /config                                  {"compatibilityLevel":"BACKWARD"}
+ * PUT  /config                                  {"compatibility":"FULL"} sets the global level
+ * GET  /config/{subject}[?defaultToGlobal=true]  the subject's own level (40408 if none)
+ * PUT  /config/{subject}                        sets the subject's level
  * </pre>
  *
  * Errors answer with Confluent's body {@code {"error_code":..,"message":..}}; nothing answers
@@ -129,8 +132,7 @@ final class RegistryRoutes implements HttpHandler {
             if (size >= 3 && size <= 4 && path.get(1).equals("ids")) {
                 requireMethod(method, "GET");
                 int id = schemaId(path.get(2));
-                String schema = catalog.schema(id)
-                        .orElseThrow(() -> RegistryException.schemaNotFound("Schema " + id));
+                String schema = registrar.schema(id);
                 if (size == 3) {
                     ObjectNode answer = JSON.createObjectNode();
                     answer.put("schema", schema);
@@ -159,13 +161,36 @@ final class RegistryRoutes implements HttpHandler {
             answer.put("is_compatible", registrar.isCompatible(request.schema(), request.schemaType(), against));
             return answer;
         }
-        if (first.equals("config") && size == 1) {
+        if (first.equals("config") && size <= 2) {
+            String subject = size == 2 ? path.get(1) : null;
+            if (method.equals("PUT")) {
+                CompatibilityLevel level = ConfigRequest.read(readBody(exchange));
+                registrar.configure(subject, level);
+                ObjectNode answer = JSON.createObjectNode();
+                answer.put("compatibility", level.name());
+                return answer;
+            }
             requireMethod(method, "GET");
+            CompatibilityLevel level;
+            if (subject == null) {
+                level = catalog.globalLevel();
+            } else if (query(exchange).contains("defaultToGlobal=true")) {
+                level = catalog.effectiveLevel(subject);
+            } else {
+                level = catalog.subjectLevel(subject).orElseThrow(() -> new RegistryException(
+                        RegistryException.SUBJECT_LEVEL_COMPATIBILITY_NOT_CONFIGURED,
+                        "Subject '" + subject + "' does not have subject-level compatibility configured"));
+            }
             ObjectNode answer = JSON.createObjectNode();
-            answer.put("compatibilityLevel", SchemaRegistrar.COMPATIBILITY_LEVEL);
+            answer.put("compatibilityLevel", level.name());
             return answer;
         }
         throw new RegistryException(404, "HTTP 404 Not Found");
+    }
+
+    private static String query(HttpExchange exchange) {
+        String query = exchange.getRequestURI().getRawQuery();
+        return query == null ? "" : query;
     }
 
     private SchemaVersion version(String subject, String version) {
@@ -263,19 +288,38 @@ final class RegistryRoutes implements HttpHandler {
         }
     }
 
+    /** The body of a config update: {@code {"compatibility": "FULL"}}. */
+    static final class ConfigRequest {
+
+        private ConfigRequest() {
+        }
+
+        static CompatibilityLevel read(byte[] body) {
+            JsonNode json = json(body);
+            JsonNode level = json == null || !json.isObject() ? null : json.get("compatibility");
+            if (level == null || !level.isTextual()) {
+                throw new RegistryException(422, "Request body must be a JSON object with a \"compatibility\" string");
+            }
+            return CompatibilityLevel.parse(level.asText());
+        }
+    }
+
+    private static JsonNode json(byte[] body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            String detail = e instanceof JsonProcessingException processing
+                    ? processing.getOriginalMessage()
+                    : e.getMessage();
+            throw new RegistryException(400, "Request body is not JSON: " + detail);
+        }
+    }
+
     /** The body of a register, lookup or compatibility request. */
     record SchemaRequest(String schema, String schemaType) {
 
         static SchemaRequest read(byte[] body) {
-            JsonNode json;
-            try {
-                json = JSON.readTree(body);
-            } catch (IOException e) {
-                String detail = e instanceof JsonProcessingException processing
-                        ? processing.getOriginalMessage()
-                        : e.getMessage();
-                throw new RegistryException(400, "Request body is not JSON: " + detail);
-            }
+            JsonNode json = json(body);
             if (json == null || !json.isObject()) {
                 throw new RegistryException(422, "Request body must be a JSON object with a \"schema\" string");
             }

@@ -22,8 +22,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>It reads the whole topic at start, so a restarted registry on the same broker answers with
  * the same ids. It is the embedded runtime's registry, for the demo and the tests; a production
- * deployment points the services at a real registry instead. One instance writes to a topic at a
- * time (ids are the highest seen plus one); compatibility is BACKWARD against the latest version.
+ * deployment may point the services at another Confluent-compatible registry instead. Several
+ * instances may serve one topic: ids are claimed through the log and the first claim wins
+ * ({@link SchemaCatalog} explains how). Compatibility is BACKWARD unless configured otherwise.
  */
 public final class SchemaRegistryServer implements AutoCloseable {
 
@@ -31,6 +32,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
     private static final Duration STORE_TIMEOUT = Duration.ofSeconds(30);
     private static final int REQUEST_THREADS = 4;
     private static final int BACKLOG = 64;
+    /** The default listening address: this machine only. */
+    public static final String LOOPBACK = "127.0.0.1";
 
     private final HttpServer http;
     private final ExecutorService requests;
@@ -50,7 +53,19 @@ public final class SchemaRegistryServer implements AutoCloseable {
      * @param port the port to listen on, 0 for a free one
      */
     public static SchemaRegistryServer start(String bootstrapServers, int port) throws IOException {
+        return start(bootstrapServers, LOOPBACK, port);
+    }
+
+    /**
+     * Loads {@code _schemas} from {@code bootstrapServers} (creating the topic if missing) and
+     * starts serving on {@code host}.
+     *
+     * @param host the address to listen on ({@value #LOOPBACK}, or {@code 0.0.0.0} for every interface)
+     * @param port the port to listen on, 0 for a free one
+     */
+    public static SchemaRegistryServer start(String bootstrapServers, String host, int port) throws IOException {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
+        Objects.requireNonNull(host, "host");
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be 0..65535, was " + port);
         }
@@ -59,7 +74,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
         ExecutorService requests = requestExecutor();
         HttpServer http;
         try {
-            http = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), port), BACKLOG);
+            http = HttpServer.create(new InetSocketAddress(InetAddress.getByName(host), port), BACKLOG);
         } catch (IOException | RuntimeException e) {
             requests.shutdownNow();
             topic.close();
@@ -74,9 +89,11 @@ public final class SchemaRegistryServer implements AutoCloseable {
         return server;
     }
 
-    /** {@code http://127.0.0.1:PORT}, without a trailing slash. */
+    /** {@code http://HOST:PORT} (loopback when listening on every interface), without a trailing slash. */
     public String url() {
-        return "http://127.0.0.1:" + http.getAddress().getPort();
+        InetSocketAddress address = http.getAddress();
+        String host = address.getAddress().isAnyLocalAddress() ? LOOPBACK : address.getAddress().getHostAddress();
+        return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + address.getPort();
     }
 
     /** Stops serving and closes the Kafka clients. Safe to call twice. */

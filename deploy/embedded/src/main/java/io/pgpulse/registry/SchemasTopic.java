@@ -9,6 +9,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -53,6 +54,8 @@ final class SchemasTopic implements AutoCloseable {
     private final SchemaCatalog catalog;
     private final KafkaProducer<String, String> producer;
     private final KafkaConsumer<String, String> consumer;
+    /** Only asks for the end offset, from request threads; guarded by itself. */
+    private final KafkaConsumer<String, String> offsets;
     private final TopicPartition partition = new TopicPartition(TOPIC, 0);
     private final Thread reader;
     private final Object progress = new Object();
@@ -61,12 +64,14 @@ final class SchemasTopic implements AutoCloseable {
     /** Why the reader stopped, if it failed; guarded by {@link #progress}. */
     private RuntimeException readerFailure;
     private volatile boolean running = true;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private SchemasTopic(SchemaCatalog catalog, KafkaProducer<String, String> producer,
-            KafkaConsumer<String, String> consumer) {
+            KafkaConsumer<String, String> consumer, KafkaConsumer<String, String> offsets) {
         this.catalog = catalog;
         this.producer = producer;
         this.consumer = consumer;
+        this.offsets = offsets;
         this.reader = new Thread(this::readLoop, "schema-registry-reader");
         this.reader.setDaemon(true);
     }
@@ -76,17 +81,21 @@ final class SchemasTopic implements AutoCloseable {
         ensureTopic(bootstrapServers);
         KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerConfig(bootstrapServers));
         KafkaProducer<String, String> producer;
+        KafkaConsumer<String, String> offsets;
         long end;
         try {
             consumer.assign(List.of(new TopicPartition(TOPIC, 0)));
             consumer.seekToBeginning(consumer.assignment());
             end = consumer.endOffsets(consumer.assignment(), timeout).values().iterator().next();
             producer = new KafkaProducer<>(producerConfig(bootstrapServers));
+            Properties offsetsConfig = consumerConfig(bootstrapServers);
+            offsetsConfig.put(ConsumerConfig.CLIENT_ID_CONFIG, "pgpulse-schema-registry-offsets");
+            offsets = new KafkaConsumer<>(offsetsConfig);
         } catch (KafkaException e) {
             consumer.close(Duration.ZERO);
             throw new IOException("Could not read " + TOPIC + " at " + bootstrapServers + ": " + e.getMessage(), e);
         }
-        SchemasTopic topic = new SchemasTopic(catalog, producer, consumer);
+        SchemasTopic topic = new SchemasTopic(catalog, producer, consumer, offsets);
         topic.reader.start();
         try {
             topic.awaitRead(end, timeout);
@@ -98,11 +107,15 @@ final class SchemasTopic implements AutoCloseable {
         return topic;
     }
 
-    /** Writes {@code version} and waits until the catalog shows it. */
+    /** Writes a claim for {@code version} and waits until the catalog has applied it (won or lost). */
     void append(SchemaVersion version, Duration timeout) {
+        write(key(version), value(version), timeout);
+    }
+
+    private void write(String key, String value, Duration timeout) {
         RecordMetadata written;
         try {
-            written = producer.send(new ProducerRecord<>(TOPIC, 0, key(version), value(version)))
+            written = producer.send(new ProducerRecord<>(TOPIC, 0, key, value))
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw new RegistryException(RegistryException.STORE_ERROR,
@@ -146,7 +159,7 @@ final class SchemasTopic implements AutoCloseable {
         try {
             while (running) {
                 for (ConsumerRecord<String, String> record : consumer.poll(POLL)) {
-                    decode(record).ifPresent(catalog::apply);
+                    applyTo(catalog, record);
                 }
                 long position = consumer.position(partition);
                 synchronized (progress) {
@@ -168,37 +181,56 @@ final class SchemasTopic implements AutoCloseable {
     }
 
     /**
-     * The schema version a record holds; empty for records this registry does not use
-     * (Confluent's NOOP and CONFIG keys, deletions) and for records it cannot read, which
-     * are logged and skipped so that one bad record does not take the registry down.
+     * Applies one record of the topic to {@code catalog}: a schema claim or a config change.
+     * Records this registry does not use (Confluent's NOOP, DELETE_SUBJECT, deleted versions)
+     * and records it cannot read are skipped, the latter logged, so that one bad record does
+     * not take the registry down.
      */
-    static Optional<SchemaVersion> decode(ConsumerRecord<String, String> record) {
+    static void applyTo(SchemaCatalog catalog, ConsumerRecord<String, String> record) {
         try {
             JsonNode key = JSON.readTree(record.key() == null ? "{}" : record.key());
-            if (!"SCHEMA".equals(key.path("keytype").asText()) || record.value() == null) {
-                return Optional.empty();
+            String keyType = key.path("keytype").asText();
+            if (keyType.equals("CONFIG")) {
+                JsonNode subject = key.get("subject");
+                JsonNode value = record.value() == null ? null : JSON.readTree(record.value());
+                catalog.applyConfig(subject == null || subject.isNull() ? null : subject.asText(),
+                        value == null || value.isNull() ? null
+                                : CompatibilityLevel.parse(value.path("compatibilityLevel").asText()));
+                return;
+            }
+            if (!keyType.equals("SCHEMA") || record.value() == null) {
+                return;
             }
             JsonNode value = JSON.readTree(record.value());
             if (value.path("deleted").asBoolean(false)) {
-                return Optional.empty();
+                return;
             }
-            return Optional.of(new SchemaVersion(
+            SchemaVersion claim = new SchemaVersion(
                     value.get("subject").asText(),
                     value.get("version").asInt(),
                     value.get("id").asInt(),
                     value.get("schema").asText(),
-                    value.path("schemaType").asText(SchemaVersion.AVRO)));
+                    value.path("schemaType").asText(SchemaVersion.AVRO));
+            if (!catalog.apply(claim)) {
+                LOG.debug("Claim at offset {} lost to an earlier one: {} v{} id {}", record.offset(),
+                        claim.subject(), claim.version(), claim.id());
+            }
         } catch (IOException | RuntimeException e) {
             LOG.warn("Skipping unreadable record at offset {} of {}: {}", record.offset(), TOPIC, e.toString());
-            return Optional.empty();
         }
     }
 
+    /**
+     * The key of a claim. Confluent's layout plus the id: two registries racing for one
+     * subject version write different keys, so compaction keeps both claims and a replay
+     * still sees the first one win (see {@link SchemaCatalog}).
+     */
     static String key(SchemaVersion version) {
         ObjectNode key = JSON.createObjectNode();
         key.put("keytype", "SCHEMA");
         key.put("subject", version.subject());
         key.put("version", version.version());
+        key.put("id", version.id());
         key.put("magic", 1);
         return key.toString();
     }
@@ -214,8 +246,43 @@ final class SchemasTopic implements AutoCloseable {
         return value.toString();
     }
 
+    /** Writes a compatibility level for {@code subject} (null: the global one) and waits until it applies. */
+    void appendConfig(String subject, CompatibilityLevel level, Duration timeout) {
+        ObjectNode key = JSON.createObjectNode();
+        key.put("keytype", "CONFIG");
+        if (subject == null) {
+            key.putNull("subject");
+        } else {
+            key.put("subject", subject);
+        }
+        key.put("magic", 0);
+        ObjectNode value = JSON.createObjectNode();
+        value.put("compatibilityLevel", level.name());
+        write(key.toString(), value.toString(), timeout);
+    }
+
+    /**
+     * Waits until the catalog holds everything written to the topic so far, by this registry or
+     * any other on the same topic.
+     */
+    void catchUp(Duration timeout) {
+        long end;
+        synchronized (offsets) {
+            try {
+                end = offsets.endOffsets(List.of(partition), timeout).get(partition);
+            } catch (KafkaException e) {
+                throw new RegistryException(RegistryException.STORE_ERROR,
+                        "Could not read the end of " + TOPIC + ": " + e.getMessage(), e);
+            }
+        }
+        awaitRead(end, timeout);
+    }
+
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         running = false;
         consumer.wakeup();
         try {
@@ -225,6 +292,9 @@ final class SchemasTopic implements AutoCloseable {
             LOG.warn("Interrupted while waiting for the reader of {} to stop", TOPIC);
         }
         producer.close(Duration.ofSeconds(5));
+        synchronized (offsets) {
+            offsets.close(Duration.ZERO);
+        }
     }
 
     private static void ensureTopic(String bootstrapServers) throws IOException {

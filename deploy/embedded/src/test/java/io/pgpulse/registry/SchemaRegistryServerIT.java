@@ -199,6 +199,73 @@ class SchemaRegistryServerIT {
         }
     }
 
+    @Test
+    void compatibilityIsConfigurableGloballyAndPerSubject() throws Exception {
+        assertThat(get(registry, "/config").body.get("compatibilityLevel").asText()).isEqualTo("BACKWARD");
+        assertError(get(registry, "/config/config-value"), 404, 40408);
+        assertThat(get(registry, "/config/config-value?defaultToGlobal=true").body.get("compatibilityLevel").asText())
+                .isEqualTo("BACKWARD");
+
+        register(registry, "config-value", USER_V1);
+        assertThat(register(registry, "config-value", USER_INCOMPATIBLE).status).isEqualTo(409);
+        Reply set = send(registry, "PUT", "/config/config-value", "{\"compatibility\":\"NONE\"}");
+        assertThat(set.status).isEqualTo(200);
+        assertThat(set.body.get("compatibility").asText()).isEqualTo("NONE");
+        assertThat(get(registry, "/config/config-value").body.get("compatibilityLevel").asText()).isEqualTo("NONE");
+        assertThat(register(registry, "config-value", USER_INCOMPATIBLE).status).isEqualTo(200);
+        // The global level and other subjects are untouched.
+        assertThat(get(registry, "/config").body.get("compatibilityLevel").asText()).isEqualTo("BACKWARD");
+
+        assertError(send(registry, "PUT", "/config/config-value", "{\"compatibility\":\"SIDEWAYS\"}"), 422, 42203);
+        assertError(send(registry, "PUT", "/config", "{\"level\":\"FULL\"}"), 422, 422);
+        assertError(send(registry, "PUT", "/config", "{{{"), 400, 400);
+
+        // A restarted registry reads the subject's level back from _schemas.
+        try (SchemaRegistryServer after = SchemaRegistryServer.start(kafka.bootstrapServers(), 0)) {
+            assertThat(get(after, "/config/config-value").body.get("compatibilityLevel").asText()).isEqualTo("NONE");
+        }
+    }
+
+    @Test
+    void twoRegistriesOverOneTopicAgreeOnIds() throws Exception {
+        try (SchemaRegistryServer other = SchemaRegistryServer.start(kafka.bootstrapServers(), 0)) {
+            int id = register(registry, "shared-value", USER_V1).body.get("id").asInt();
+            assertThat(register(other, "shared-value", USER_V1).body.get("id").asInt()).isEqualTo(id);
+            assertThat(register(other, "shared-copy-value", USER_V1_REFORMATTED).body.get("id").asInt()).isEqualTo(id);
+            assertThat(get(other, "/schemas/ids/" + id).status).isEqualTo(200);
+
+            // Both registries hand out ids at once for different schemas: no id may end up
+            // naming two schemas, and each registry must answer every id as the other does.
+            ExecutorService pool = Executors.newFixedThreadPool(4);
+            try {
+                List<Callable<int[]>> registrations = new ArrayList<>();
+                for (int i = 0; i < 12; i++) {
+                    SchemaRegistryServer target = i % 2 == 0 ? registry : other;
+                    String schema = "{\"type\":\"record\",\"name\":\"Race" + i + "\",\"fields\":[]}";
+                    int index = i;
+                    registrations.add(() -> new int[] {index,
+                            register(target, "race-" + index + "-value", schema).body.get("id").asInt()});
+                }
+                List<int[]> results = new ArrayList<>();
+                for (Future<int[]> result : pool.invokeAll(registrations)) {
+                    results.add(result.get());
+                }
+                assertThat(results.stream().map(r -> r[1]).distinct().count()).isEqualTo(12);
+                for (int[] result : results) {
+                    String expectedName = "Race" + result[0];
+                    for (SchemaRegistryServer server : List.of(registry, other)) {
+                        Reply byId = get(server, "/schemas/ids/" + result[1]);
+                        assertThat(byId.status).isEqualTo(200);
+                        assertThat(JSON.readTree(byId.body.get("schema").asText()).get("name").asText())
+                                .isEqualTo(expectedName);
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+
     private static void assertError(Reply reply, int status, int errorCode) {
         assertThat(reply.status).as(reply.body.toString()).isEqualTo(status);
         assertThat(reply.body.get("error_code").asInt()).as(reply.body.toString()).isEqualTo(errorCode);

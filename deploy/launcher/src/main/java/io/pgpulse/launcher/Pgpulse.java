@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
         version = "pgpulse 0.1.0",
-        subcommands = {DemoCommand.class, UpCommand.class, RemediationCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, UpCommand.class, RegistryCommand.class, RemediationCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Pgpulse implements Runnable {
 
     @CommandLine.Spec

@@ -31,7 +31,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistry {
     public synchronized int lookup(String subject, Schema schema) {
         Integer id = subjects.getOrDefault(subject, Map.of()).get(schema);
         if (id == null) {
-            throw new RegistryException(404, 40403, "Schema not found under subject " + subject);
+            throw new SchemaNotFoundException(404, RegistryException.SCHEMA_NOT_FOUND, "Schema not found under subject " + subject);
         }
         return id;
     }
@@ -40,7 +40,7 @@ public final class InMemorySchemaRegistry implements SchemaRegistry {
     public synchronized Schema schemaById(int id) {
         Schema schema = schemas.get(id);
         if (schema == null) {
-            throw new RegistryException(404, 40403, "Schema " + id + " not found");
+            throw new SchemaNotFoundException(404, RegistryException.SCHEMA_NOT_FOUND, "Schema " + id + " not found");
         }
         return schema;
     }
