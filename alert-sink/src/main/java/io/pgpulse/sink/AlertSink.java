@@ -5,11 +5,7 @@ import io.pgpulse.avro.CommandResult;
 import io.pgpulse.avro.MaintenanceCommand;
 import io.pgpulse.schemas.Topics;
 import io.pgpulse.schemas.serde.AvroSerdes;
-import io.pgpulse.sink.channel.WebhookChannel;
-import io.pgpulse.sink.remediation.RemediationFollowUp;
 import io.pgpulse.sink.remediation.RemediationPlanner;
-import java.time.Instant;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,19 +28,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads alert events, tells people through the configured channel and asks for the
- * maintenance the remediation policy names. Reads: the alerts topic. Writes: the
- * commands topic. An event's offset is committed only after every channel took it and
- * its command was written, so a channel that is down delays events, never loses them.
+ * Reads alert events and asks for the maintenance the remediation policy names.
+ * Reads: the alerts topic. Writes: the commands topic. An event's offset is committed
+ * only after its command was written. People are told by the channels, each fed by a
+ * consumer group of its own ({@link io.pgpulse.sink.routing.Notifications}), so that a
+ * channel that is down delays neither the others nor remediation.
  */
 public final class AlertSink implements Runnable, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(AlertSink.class);
 
-    /** How long an alert may keep firing after its remediation ran before a person is called. */
-    static final Duration FOLLOW_UP_PATIENCE = Duration.ofMinutes(10);
-
-    /** Observers a launcher can hang progress output on: an alert once every channel took it, a command once published. */
+    /** Observers a launcher can hang progress output on: an alert once read, a command once published. */
     public record Listener(Consumer<Alert> onAlert, Consumer<MaintenanceCommand> onCommand) {
         public static Listener quiet() {
             return new Listener(a -> { }, c -> { });
@@ -53,10 +47,7 @@ public final class AlertSink implements Runnable, AutoCloseable {
 
     private final KafkaConsumer<String, Alert> consumer;
     private final KafkaProducer<String, MaintenanceCommand> producer;
-    private final Optional<WebhookChannel> webhook;
     private final Optional<RemediationPlanner> remediation;
-    private final RemediationFollowUp followUp = new RemediationFollowUp(FOLLOW_UP_PATIENCE);
-    private final KafkaConsumer<String, CommandResult> results;
     private final String commandsTopic;
     private final Listener listener;
     private final Thread thread;
@@ -64,9 +55,8 @@ public final class AlertSink implements Runnable, AutoCloseable {
     private boolean closed;
 
     public AlertSink(String bootstrapServers, String registryUrl, Topics topics, String groupId,
-                     Optional<WebhookChannel> webhook, Optional<RemediationPlanner> remediation, Listener listener) {
+                     Optional<RemediationPlanner> remediation, Listener listener) {
         AvroSerdes serdes = new AvroSerdes(registryUrl);
-        this.webhook = webhook;
         this.remediation = remediation;
         this.commandsTopic = topics.commands();
         this.listener = listener;
@@ -84,18 +74,6 @@ public final class AlertSink implements Runnable, AutoCloseable {
                 ProducerConfig.ACKS_CONFIG, "all"),
                 new StringSerializer(), serdes.serializer(MaintenanceCommand.class));
         consumer.subscribe(List.of(topics.alerts()));
-        // Results of commands are only followed to annotate and escalate open incidents: no group and no
-        // offsets to keep, every partition read from its end as of now (resolved here, not at the first poll,
-        // so a result written a moment after start up is not skipped).
-        this.results = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                new StringDeserializer(), serdes.deserializer(CommandResult.class));
-        List<TopicPartition> resultPartitions = results.partitionsFor(topics.commandResults(), Duration.ofSeconds(30))
-                .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-        results.assign(resultPartitions);
-        results.seekToEnd(resultPartitions);
-        resultPartitions.forEach(results::position);
         this.thread = new Thread(this, "pgpulse-alert-sink");
     }
 
@@ -115,14 +93,6 @@ public final class AlertSink implements Runnable, AutoCloseable {
                     if (!records.isEmpty()) {
                         consumer.commitSync();
                     }
-                    for (ConsumerRecord<String, CommandResult> result : results.poll(Duration.ZERO)) {
-                        if (result.value() != null) {
-                            followUp.onResult(result.value(), Instant.now());
-                        }
-                    }
-                    for (Alert escalation : followUp.escalations(Instant.now())) {
-                        deliver(escalation);
-                    }
                     // Held remediation (window closed, rate limit, kill switch) goes out once allowed.
                     if (remediation.isPresent()) {
                         for (MaintenanceCommand command : remediation.get().due()) {
@@ -133,10 +103,6 @@ public final class AlertSink implements Runnable, AutoCloseable {
                     log.error("unreadable alert on {} at offset {}: {}; skipped", e.topicPartition(), e.offset(),
                             e.getMessage());
                     consumer.seek(e.topicPartition(), e.offset() + 1);
-                } catch (IOException e) {
-                    // A channel is down: go back to the last committed offsets and try again later.
-                    log.warn("{}; will deliver again", e.getMessage());
-                    rewind();
                 }
             }
         } catch (WakeupException e) {
@@ -147,30 +113,20 @@ public final class AlertSink implements Runnable, AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             consumer.close();
-            results.close();
         }
     }
 
-    private void handle(Alert event) throws IOException, InterruptedException {
-        if (event == null) {
+    private void handle(Alert alert) throws InterruptedException {
+        if (alert == null) {
             return;
         }
-        Alert alert = followUp.onAlert(event);
-        deliver(alert);
+        listener.onAlert().accept(alert);
         if (remediation.isPresent()) {
             Optional<MaintenanceCommand> command = remediation.get().onAlert(alert);
             if (command.isPresent()) {
                 publish(command.get());
             }
         }
-    }
-
-    /** Hands one alert event to every channel. */
-    private void deliver(Alert alert) throws IOException, InterruptedException {
-        if (webhook.isPresent()) {
-            webhook.get().send(alert);
-        }
-        listener.onAlert().accept(alert);
     }
 
     private void publish(MaintenanceCommand command) throws InterruptedException {
@@ -182,19 +138,6 @@ public final class AlertSink implements Runnable, AutoCloseable {
         }
     }
 
-    private void rewind() throws InterruptedException {
-        var committed = consumer.committed(consumer.assignment());
-        for (var partition : consumer.assignment()) {
-            var offset = committed.get(partition);
-            if (offset == null) {
-                consumer.seekToBeginning(List.of(partition));
-            } else {
-                consumer.seek(partition, offset.offset());
-            }
-        }
-        Thread.sleep(1000);
-    }
-
     @Override
     public synchronized void close() {
         if (closed) {
@@ -203,7 +146,6 @@ public final class AlertSink implements Runnable, AutoCloseable {
         closed = true;
         running = false;
         consumer.wakeup();
-        results.wakeup();
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {

@@ -99,7 +99,7 @@ public final class RemediationBench implements Callable<Integer> {
             PgpulseConfig config = new PgpulseConfig(
                     new PgpulseConfig.Kafka(kafka.bootstrapServers(), registry.url(), Topics.defaults()), targets,
                     new PgpulseConfig.Processor(Duration.ofSeconds(10), Duration.ofSeconds(2), null, stateDir),
-                    new PgpulseConfig.Sink(null),
+                    PgpulseConfig.Sink.webhookOnly(null, null),
                     new PgpulseConfig.Remediation(true, false, null, keys, executor));
             Instant started = Instant.now();
             try (PgpulseServices services = PgpulseServices.start(config, kafka.bootstrapServers(), registry.url(), "bench",

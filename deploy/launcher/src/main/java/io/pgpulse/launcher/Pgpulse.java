@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         usageHelpAutoWidth = true,
         version = "pgpulse 0.1.0",
         subcommands = {DemoCommand.class, UpCommand.class, RegistryCommand.class, RemediationCommand.class,
-                CommandLine.HelpCommand.class})
+                SilenceCommand.class, CommandLine.HelpCommand.class})
 public final class Pgpulse implements Runnable {
 
     @CommandLine.Spec

@@ -7,10 +7,13 @@ import io.pgpulse.processor.StreamProcessorApp;
 import io.pgpulse.processor.rule.RuleSet;
 import io.pgpulse.schemas.TopicProvisioner;
 import io.pgpulse.sink.AlertSink;
-import io.pgpulse.sink.channel.WebhookChannel;
 import io.pgpulse.schemas.command.RemediationSwitch;
+import io.pgpulse.sink.history.HistoryStore;
 import io.pgpulse.sink.remediation.RemediationPlanner;
 import io.pgpulse.sink.remediation.RemediationPolicy;
+import io.pgpulse.sink.routing.Notifications;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -30,6 +33,7 @@ public final class PgpulseServices implements AutoCloseable {
     }
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
+    private Notifications notifications;
     private boolean closed;
 
     private PgpulseServices() {
@@ -52,8 +56,16 @@ public final class PgpulseServices implements AutoCloseable {
             services.started.push(processor);
             processor.start();
 
-            Optional<WebhookChannel> webhook = Optional.ofNullable(config.sink().webhookUrl())
-                    .map(url -> new WebhookChannel(url, Duration.ofSeconds(5), 5));
+            PgpulseConfig.Sink sinkConfig = config.sink();
+            Notifications notifications = Notifications.start(new Notifications.Settings(bootstrapServers, registryUrl,
+                    config.kafka().topics(), config.kafka().topics().prefix() + "-alert-sink",
+                    sinkConfig.effectiveRouting(),
+                    Optional.ofNullable(sinkConfig.history()).map(h -> new HistoryStore(h.url(), h.user(), h.password(),
+                            h.retention())),
+                    Optional.ofNullable(sinkConfig.apiAddress())
+                            .map(a -> new InetSocketAddress(a.getHostString(), a.getPort()))), Clock.systemUTC());
+            services.started.push(notifications);
+            services.notifications = notifications;
             Optional<RemediationPlanner> remediation = Optional.empty();
             PgpulseConfig.Remediation rem = config.remediation();
             if (rem.enabled()) {
@@ -66,7 +78,7 @@ public final class PgpulseServices implements AutoCloseable {
                         Clock.systemUTC()));
             }
             AlertSink sink = new AlertSink(bootstrapServers, registryUrl, config.kafka().topics(),
-                    config.kafka().topics().prefix() + "-alert-sink", webhook, remediation, listeners.sink());
+                    config.kafka().topics().prefix() + "-alert-sink", remediation, listeners.sink());
             services.started.push(sink);
             sink.start();
 
@@ -79,6 +91,11 @@ public final class PgpulseServices implements AutoCloseable {
             services.close();
             throw e;
         }
+    }
+
+    /** Where the alert sink's HTTP API (silences) answers, if it runs. */
+    public Optional<URI> sinkApiUrl() {
+        return notifications == null ? Optional.empty() : notifications.apiUrl();
     }
 
     @Override

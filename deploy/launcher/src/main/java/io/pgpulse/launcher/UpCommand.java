@@ -76,6 +76,8 @@ final class UpCommand implements Callable<Integer> {
                                     c -> log.info("requested {} of {}.{} on {}", c.getAction(), c.getTarget().getSchemaName(),
                                             c.getTarget().getName(), c.getSourceId()))));
             started.push(services);
+            services.sinkApiUrl().ifPresent(url -> System.out.println("  Alert sink API      " + url
+                    + "/silences   (pgpulse silence --api " + url + " ...)"));
             System.out.println("pgpulse: running; Ctrl-C to stop");
             stopped.await();
             return 0;

@@ -67,7 +67,7 @@ class HostileNamesLoopIT {
             PgpulseConfig config = new PgpulseConfig(
                     new PgpulseConfig.Kafka(kafka.bootstrapServers(), registry.url(), Topics.defaults()), List.of(target),
                     new PgpulseConfig.Processor(Duration.ofSeconds(5), Duration.ofSeconds(1), null, stateDir),
-                    new PgpulseConfig.Sink(null),
+                    PgpulseConfig.Sink.webhookOnly(null, null),
                     new PgpulseConfig.Remediation(true, false, null, keys, ExecutorPolicy.defaults(keys)));
             try (PgpulseServices services = PgpulseServices.start(config, kafka.bootstrapServers(), registry.url(), "hostile",
                     new PgpulseServices.Listeners(new CollectorAgent.Listener(s -> { }, results::add),

@@ -9,6 +9,9 @@ import io.pgpulse.schemas.Topics;
 import io.pgpulse.schemas.config.ConfigNode;
 import io.pgpulse.schemas.config.ConfigProblems;
 import java.io.IOException;
+import io.pgpulse.schemas.config.ConfigException;
+import io.pgpulse.sink.routing.RoutingConfig;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +22,7 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 
@@ -49,8 +53,31 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
 
     /**
      * @param webhookUrl where to post alert events, or null
+     * @param routing    channels, routes and inhibition from {@code routing_file}, or null (then: the webhook alone)
+     * @param history    where the alert history is kept, or null for none
+     * @param apiAddress where the sink's HTTP API (silences, commands) listens, or null for none
      */
-    public record Sink(URI webhookUrl) {
+    public record Sink(URI webhookUrl, RoutingConfig routing, History history, InetSocketAddress apiAddress) {
+
+        /** Every alert event to one webhook (or none), with the HTTP API on {@code apiAddress} (or none). */
+        public static Sink webhookOnly(URI webhookUrl, InetSocketAddress apiAddress) {
+            return new Sink(webhookUrl, null, null, apiAddress);
+        }
+
+        /** The routing in force: the routing file's, or every event to the webhook, or none. */
+        public Optional<RoutingConfig> effectiveRouting() {
+            if (routing != null) {
+                return Optional.of(routing);
+            }
+            return Optional.ofNullable(webhookUrl).map(RoutingConfig::webhookOnly);
+        }
+    }
+
+    /**
+     * @param url       JDBC URL of the database holding the {@code pgpulse} history schema
+     * @param retention rows older than this are deleted, default {@link #DEFAULT_HISTORY_RETENTION}
+     */
+    public record History(String url, String user, String password, Duration retention) {
     }
 
     /**
@@ -65,6 +92,9 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
     }
 
     public static final String DEFAULT_KEYS_ENV = "PGPULSE_COMMAND_KEYS";
+    public static final Duration DEFAULT_HISTORY_RETENTION = Duration.ofDays(90);
+    /** Where the sink's HTTP API listens unless {@code sink.api_listen} says otherwise ({@code off}: nowhere). */
+    public static final String DEFAULT_API_LISTEN = "127.0.0.1:9095";
 
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
     public static final Duration DEFAULT_WINDOW = Duration.ofMinutes(1);
@@ -82,12 +112,13 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
             problems.throwIfAny("configuration");
         }
         ConfigNode root = ConfigNode.parse(file, problems);
-        PgpulseConfig config = root == null ? null : from(root, env);
+        Path dir = file.toAbsolutePath().getParent();
+        PgpulseConfig config = root == null ? null : from(root, env, dir);
         problems.throwIfAny("configuration " + file);
         return config;
     }
 
-    static PgpulseConfig from(ConfigNode root, Function<String, String> env) {
+    static PgpulseConfig from(ConfigNode root, Function<String, String> env, Path dir) {
         root.allowOnly("kafka", "targets", "processor", "sink", "remediation");
         Kafka kafka = kafka(root.get("kafka"));
         List<TargetConfig> targets = new ArrayList<>();
@@ -104,8 +135,8 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
                 targets.add(target);
             }
         }
-        return new PgpulseConfig(kafka, targets, processor(root.get("processor")), sink(root.get("sink")),
-                remediation(root.get("remediation"), root, env));
+        return new PgpulseConfig(kafka, targets, processor(root.get("processor")), sink(root.get("sink"), env, dir),
+                remediation(root.get("remediation"), env));
     }
 
     private static Kafka kafka(ConfigNode node) {
@@ -213,11 +244,11 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
         return Path.of(System.getProperty("user.home"), ".pgpulse", "streams");
     }
 
-    private static Sink sink(ConfigNode node) {
+    private static Sink sink(ConfigNode node, Function<String, String> env, Path dir) {
         if (node == null) {
-            return new Sink(null);
+            return new Sink(null, null, null, apiAddress(null, DEFAULT_API_LISTEN));
         }
-        node.allowOnly("webhook_url");
+        node.allowOnly("webhook_url", "routing_file", "history", "api_listen");
         URI webhook = null;
         String url = node.string("webhook_url", null);
         if (url != null) {
@@ -230,10 +261,65 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
                 node.require("webhook_url").problem("expected a URL, found " + url);
             }
         }
-        return new Sink(webhook);
+        RoutingConfig routing = null;
+        String routingFile = node.string("routing_file", null);
+        if (routingFile != null && webhook != null) {
+            node.require("routing_file").problem("give either webhook_url or routing_file (declare the webhook as a channel there)");
+        } else if (routingFile != null) {
+            try {
+                // Relative to the configuration file, so the two can travel together.
+                routing = RoutingConfig.load(dir.resolve(routingFile), env);
+            } catch (ConfigException e) {
+                ConfigNode where = node.require("routing_file");
+                e.problems().forEach(p -> where.problem(p));
+            }
+        }
+        return new Sink(webhook, routing, history(node.get("history"), env),
+                apiAddress(node.get("api_listen"), DEFAULT_API_LISTEN));
     }
 
-    private static Remediation remediation(ConfigNode node, ConfigNode root, Function<String, String> env) {
+    private static History history(ConfigNode node, Function<String, String> env) {
+        if (node == null) {
+            return null;
+        }
+        node.allowOnly("url", "user", "password", "password_env", "password_file", "retention");
+        String url = node.string("url");
+        if (url != null && !url.startsWith("jdbc:postgresql:")) {
+            node.require("url").problem("expected a jdbc:postgresql: URL, found " + url);
+        }
+        String user = node.string("user", "postgres");
+        String password = password(node, env);
+        Duration retention = node.duration("retention", DEFAULT_HISTORY_RETENTION);
+        if (retention != null && retention.isZero()) {
+            node.require("retention").problem("expected a positive duration, found 0");
+        }
+        return url == null ? null : new History(url, user, password, retention);
+    }
+
+    private static InetSocketAddress apiAddress(ConfigNode node, String defaultValue) {
+        String text = node == null ? defaultValue : node.asString();
+        if (text == null || text.equals("off")) {
+            return null;
+        }
+        int colon = text.lastIndexOf(':');
+        try {
+            if (colon > 0) {
+                int port = Integer.parseInt(text.substring(colon + 1));
+                if (port >= 0 && port <= 65535) {
+                    return InetSocketAddress.createUnresolved(text.substring(0, colon), port);
+                }
+            }
+        } catch (NumberFormatException e) {
+            // reported below, with the field's location
+        }
+        if (node != null) {
+            node.problem("expected host:port (e.g. 127.0.0.1:9095) or off, found '" + text + "'");
+        }
+        return null;
+    }
+
+
+    private static Remediation remediation(ConfigNode node, Function<String, String> env) {
         if (node == null) {
             return new Remediation(false, true, null, keys(null, null, env), ExecutorPolicy.defaults(keys(null, null, env)));
         }

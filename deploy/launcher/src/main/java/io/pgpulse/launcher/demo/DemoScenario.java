@@ -17,6 +17,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -114,7 +115,7 @@ public final class DemoScenario implements AutoCloseable {
                 new PgpulseConfig.Kafka(kafka.bootstrapServers(), registry.url(), Topics.defaults()),
                 List.of(target),
                 new PgpulseConfig.Processor(options.window(), options.grace(), null, stateDir),
-                new PgpulseConfig.Sink(webhook.url()),
+                PgpulseConfig.Sink.webhookOnly(webhook.url(), new InetSocketAddress("127.0.0.1", 0)),
                 remediation(SigningKeys.parse(SigningKeys.generate("demo-key"))));
         PgpulseServices services = PgpulseServices.start(config, kafka.bootstrapServers(), registry.url(), "demo",
                 new PgpulseServices.Listeners(
@@ -130,6 +131,8 @@ public final class DemoScenario implements AutoCloseable {
                             progress.command(command);
                         })));
         started.push(services);
+        services.sinkApiUrl().ifPresent(url -> narrator.plain("  Alert sink API      " + url + "/silences   (curl "
+                + url + "/silences)"));
         narrator.say("started the stream processor (" + options.window().toSeconds() + " s windows, "
                 + options.grace().toSeconds() + " s grace), the alert sink (webhook + remediation) and the collector"
                 + " (a snapshot every " + options.interval().toMillis() / 1000.0 + " s)");

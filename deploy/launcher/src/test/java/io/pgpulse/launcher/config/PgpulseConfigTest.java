@@ -49,6 +49,30 @@ class PgpulseConfigTest {
     }
 
     @Test
+    void sinkSectionNamesRoutingHistoryAndApi() throws Exception {
+        PgpulseConfig config = PgpulseConfig.load(fixture("sink.good.yaml"), Map.of("PGPULSE_HISTORY_PASSWORD", "s3cret")::get);
+        assertThat(config.sink().effectiveRouting()).hasValueSatisfying(r ->
+                assertThat(r.channels()).containsOnlyKeys("hook"));
+        assertThat(config.sink().history().url()).isEqualTo("jdbc:postgresql://history.internal/pgpulse");
+        assertThat(config.sink().history().user()).isEqualTo("pgpulse_history");
+        assertThat(config.sink().history().password()).isEqualTo("s3cret");
+        assertThat(config.sink().history().retention()).isEqualTo(Duration.ofDays(30));
+        assertThat(config.sink().apiAddress().getHostString()).isEqualTo("0.0.0.0");
+        assertThat(config.sink().apiAddress().getPort()).isEqualTo(9195);
+    }
+
+    @Test
+    void withoutASinkSectionTheApiListensLocallyAndNothingIsTold(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("min.yaml");
+        Files.writeString(file, "targets:\n  - url: jdbc:postgresql://db.internal/app\n");
+        PgpulseConfig config = PgpulseConfig.load(file, k -> null);
+        assertThat(config.sink().effectiveRouting()).isEmpty();
+        assertThat(config.sink().history()).isNull();
+        assertThat(config.sink().apiAddress().getHostString() + ":" + config.sink().apiAddress().getPort())
+                .isEqualTo(PgpulseConfig.DEFAULT_API_LISTEN);
+    }
+
+    @Test
     void missingFileIsNamed() {
         assertThatThrownBy(() -> PgpulseConfig.load(Path.of("/nonexistent/pgpulse.yaml"), k -> null))
                 .isInstanceOf(ConfigException.class)
@@ -67,6 +91,10 @@ class PgpulseConfigTest {
             "duplicate-source.bad.yaml       | duplicate-source.bad.yaml:3: targets[1]: source db:5432/app is listed twice",
             "remediation-without-keys.bad.yaml | remediation-without-keys.bad.yaml:4: remediation: signing keys: remediation is enabled but no keys are configured",
             "bad-window.bad.yaml             | bad-window.bad.yaml:7: remediation.executor.windows[0]: unknown time zone 'Mars/Olympus'",
+            "routing-and-webhook.bad.yaml    | routing-and-webhook.bad.yaml:5: sink.routing_file: give either webhook_url or routing_file",
+            "bad-routing-file.bad.yaml       | bad-routing-file.bad.yaml:4: sink.routing_file: routing-missing-channel.yaml:6: route.channel: no channel named \"pager\"",
+            "bad-api-listen.bad.yaml         | bad-api-listen.bad.yaml:4: sink.api_listen: expected host:port (e.g. 127.0.0.1:9095) or off, found 'everywhere'",
+            "bad-history-url.bad.yaml        | bad-history-url.bad.yaml:5: sink.history.url: expected a jdbc:postgresql: URL",
     })
     void badFileIsRefusedNamingFileLineAndField(String file, String expected) throws Exception {
         Path path = fixture(file);

@@ -1,6 +1,7 @@
 package io.pgpulse.launcher.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgpulse.avro.Alert;
@@ -75,7 +76,11 @@ class ClosedLoopIT {
             assertThat(result.getAfter().getNDeadTup()).isLessThan(1_000);
             assertThat(result.getAfter().getLastVacuum()).isNotNull();
 
-            // At the webhook: the same two events as JSON.
+            // At the webhook: the same two events as JSON. The webhook has a consumer of its
+            // own, so it may hear of the resolution a moment after the remediation side did.
+            await().atMost(Duration.ofSeconds(60)).until(() -> demo.webhook().received().stream()
+                    .anyMatch(j -> j.path("alertname").asText().equals("table_bloat")
+                            && j.path("status").asText().equals("resolved")));
             List<String> posted = demo.webhook().received().stream()
                     .filter(j -> j.path("alertname").asText().equals("table_bloat"))
                     .map(j -> j.path("status").asText()).toList();
