@@ -10,7 +10,7 @@ import org.apache.kafka.streams.processor.api.FixedKeyRecord;
  * adds headers saying why and where it came from (topic, partition, offset), so a
  * person can find, understand and replay it.
  */
-final class DeadLetterHeaders implements FixedKeyProcessor<String, SnapshotDecoder.Decoded, byte[]> {
+final class DeadLetterHeaders<T> implements FixedKeyProcessor<String, RecordDecoder.Decoded<T>, byte[]> {
 
     static final String REASON = "pgpulse.dlq.reason";
     static final String TOPIC = "pgpulse.dlq.topic";
@@ -25,7 +25,7 @@ final class DeadLetterHeaders implements FixedKeyProcessor<String, SnapshotDecod
     }
 
     @Override
-    public void process(FixedKeyRecord<String, SnapshotDecoder.Decoded> record) {
+    public void process(FixedKeyRecord<String, RecordDecoder.Decoded<T>> record) {
         FixedKeyRecord<String, byte[]> out = record.withValue(record.value().raw());
         out.headers().add(REASON, utf8(record.value().error()));
         context.recordMetadata().ifPresent(meta -> {

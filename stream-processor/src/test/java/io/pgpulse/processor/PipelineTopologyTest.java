@@ -13,25 +13,13 @@ import io.pgpulse.avro.AlertStatus;
 import io.pgpulse.avro.DerivedMetrics;
 import io.pgpulse.avro.PgSnapshot;
 import io.pgpulse.processor.SnapshotFixtures.Db;
-import io.pgpulse.processor.rule.RuleSet;
-import io.pgpulse.schemas.Topics;
-import io.pgpulse.schemas.serde.AvroSerdes;
-import io.pgpulse.schemas.serde.InMemorySchemaRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,44 +29,32 @@ import org.junit.jupiter.api.io.TempDir;
 /** Drives the production topology with fixed snapshots and checks exactly what comes out. */
 class PipelineTopologyTest {
 
-    private static final Topics TOPICS = Topics.defaults();
     private static final PipelineTopology.Settings SETTINGS =
             new PipelineTopology.Settings(Duration.ofSeconds(10), Duration.ofSeconds(2));
 
     @TempDir
     Path stateDir;
 
-    private final AvroSerdes serdes = new AvroSerdes(new InMemorySchemaRegistry(), true);
-    private TopologyTestDriver driver;
-    private TestInputTopic<String, byte[]> snapshots;
+    private PipelineDriver pipeline;
     private TestOutputTopic<String, DerivedMetrics> metrics;
     private TestOutputTopic<String, Alert> alerts;
     private TestOutputTopic<String, byte[]> deadLetters;
 
     @BeforeEach
     void start() {
-        Properties props = new Properties();
-        props.put(StreamsConfig.APPLICATION_ID_CONFIG, "pipeline-test");
-        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        props.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
-        props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
-        driver = new TopologyTestDriver(PipelineTopology.build(TOPICS, SETTINGS, RuleSet.defaults(), serdes), props);
-        snapshots = driver.createInputTopic(TOPICS.snapshots(), new StringSerializer(), new ByteArraySerializer());
-        metrics = driver.createOutputTopic(TOPICS.metrics(), new StringDeserializer(),
-                serdes.deserializer(DerivedMetrics.class));
-        alerts = driver.createOutputTopic(TOPICS.alerts(), new StringDeserializer(), serdes.deserializer(Alert.class));
-        deadLetters = driver.createOutputTopic(TOPICS.deadLetters(), new StringDeserializer(), new ByteArrayDeserializer());
+        pipeline = new PipelineDriver(SETTINGS, stateDir);
+        metrics = pipeline.metrics;
+        alerts = pipeline.alerts;
+        deadLetters = pipeline.deadLetters;
     }
 
     @AfterEach
     void stop() {
-        driver.close();
+        pipeline.close();
     }
 
     private void pipe(PgSnapshot snapshot) {
-        byte[] bytes = serdes.serializer(PgSnapshot.class).serialize(TOPICS.snapshots(), snapshot);
-        snapshots.pipeInput(snapshot.getSourceId(), bytes, snapshot.getCollectedAt());
+        pipeline.pipe(snapshot);
     }
 
     private static Instant at(int seconds) {
@@ -175,7 +151,7 @@ class PipelineTopologyTest {
     @Test
     void undecodableRecordGoesToDeadLetterTopicAndGoodOnesFlow() {
         byte[] garbage = "not avro at all".getBytes(StandardCharsets.UTF_8);
-        snapshots.pipeInput(SOURCE, garbage, at(0));
+        pipeline.snapshots.pipeInput(SOURCE, garbage, at(0));
         pipe(snapshot(at(1), POSTMASTER_START, new Db(10, 0, 100), List.of()));
         pipe(snapshot(at(12), POSTMASTER_START, new Db(20, 0, 200), List.of()));
 

@@ -36,6 +36,7 @@ public final class AlertJson {
         body.put("startsAt", alert.getStartsAt().toString());
         body.put("endsAt", alert.getEndsAt() == null ? null : alert.getEndsAt().toString());
         body.put("fingerprint", alert.getFingerprint());
+        body.put("escalation", alert.getEscalation());
         ObjectNode labels = body.putObject("labels");
         alert.getLabels().forEach(labels::put);
         ObjectNode annotations = body.putObject("annotations");

@@ -53,6 +53,9 @@ public final class AlertmanagerAlerts {
             annotations.put("value", alert.getValue() == null ? "n/a" : String.valueOf(alert.getValue()));
             annotations.put("threshold", String.valueOf(alert.getThreshold()));
             annotations.put("fingerprint", alert.getFingerprint());
+            if (alert.getEscalation() != null) {
+                annotations.put("escalation", alert.getEscalation());
+            }
             posted.put("startsAt", alert.getStartsAt().toString());
             Instant endsAt = alert.getStatus() == AlertStatus.RESOLVED && alert.getEndsAt() != null
                     ? alert.getEndsAt()

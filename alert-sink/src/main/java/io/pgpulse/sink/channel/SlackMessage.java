@@ -81,7 +81,8 @@ public final class SlackMessage {
     private static ObjectNode attachment(Alert alert, boolean repeat, String runbookUrl) {
         ObjectNode attachment = JSON.createObjectNode();
         attachment.put("color", color(alert));
-        String status = alert.getStatus() == AlertStatus.RESOLVED ? "RESOLVED" : repeat ? "STILL FIRING" : "FIRING";
+        String status = alert.getStatus() == AlertStatus.RESOLVED ? "RESOLVED"
+                : alert.getEscalation() != null && !repeat ? "ESCALATED" : repeat ? "STILL FIRING" : "FIRING";
         String title = "[" + status + "] " + alert.getRule() + " (" + severity(alert.getSeverity()) + ") on "
                 + alert.getSourceId();
         attachment.put("fallback", escape(title + ": " + alert.getSummary()));
@@ -89,7 +90,8 @@ public final class SlackMessage {
 
         blocks.addObject().put("type", "section").putObject("text")
                 .put("type", "mrkdwn")
-                .put("text", "*" + escape(title) + "*\n" + escape(alert.getSummary()));
+                .put("text", "*" + escape(title) + "*\n" + escape(alert.getSummary())
+                        + (alert.getEscalation() == null ? "" : "\n_Escalated: " + escape(alert.getEscalation()) + "_"));
 
         ArrayNode fields = blocks.addObject().put("type", "section").putArray("fields");
         field(fields, "Source", alert.getSourceId());
@@ -103,6 +105,9 @@ public final class SlackMessage {
         field(fields, "Started", alert.getStartsAt().toString());
         if (alert.getEndsAt() != null) {
             field(fields, "Ended", alert.getEndsAt().toString());
+        }
+        if (alert.getAnnotations().containsKey("remediation")) {
+            field(fields, "Remediation", alert.getAnnotations().get("remediation"));
         }
 
         String link = runbookLink(alert, runbookUrl);

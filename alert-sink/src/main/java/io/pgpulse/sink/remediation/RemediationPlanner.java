@@ -56,6 +56,11 @@ public final class RemediationPlanner {
             held.remove(alert.getFingerprint());
             return Optional.empty();
         }
+        if (alert.getEscalation() != null) {
+            // The fix was tried and failed or did not help: a person decides now, not the fleet.
+            held.remove(alert.getFingerprint());
+            return Optional.empty();
+        }
         Optional<RemediationPolicy.Entry> entry = policy.entryFor(alert);
         if (entry.isEmpty()) {
             return Optional.empty();

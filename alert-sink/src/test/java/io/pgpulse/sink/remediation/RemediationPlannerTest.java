@@ -99,38 +99,6 @@ class RemediationPlannerTest {
     }
 
     @Test
-    void resolutionNamesTheCommandAndAFailedFixEscalatesOnce() {
-        RemediationFollowUp followUp = new RemediationFollowUp(Duration.ofMinutes(5));
-        Alert firing = alert("table_bloat", AlertStatus.FIRING, "public", "events", "prod");
-        followUp.onAlert(firing);
-        CommandResult done = CommandResult.newBuilder().setCommandId("c1").setSourceId("pg-01/app")
-                .setAlertFingerprint(firing.getFingerprint()).setAction(MaintenanceAction.VACUUM_ANALYZE)
-                .setTarget(firing.getObject()).setOutcome(CommandOutcome.DONE).setStartedAt(NOON).setFinishedAt(NOON)
-                .setStatement("VACUUM (ANALYZE) \"public\".\"events\"")
-                .setBefore(ObjectState.newBuilder().setNDeadTup(10_000L).setSizeBytes(8192).build())
-                .setAfter(ObjectState.newBuilder().setNDeadTup(0L).setSizeBytes(8192).build()).build();
-        followUp.onResult(done, NOON);
-        assertThat(followUp.escalations(NOON.plusSeconds(60))).isEmpty();
-        // Ran, but the alert keeps firing: escalated once, severity up.
-        List<Alert> late = followUp.escalations(NOON.plus(Duration.ofMinutes(6)));
-        assertThat(late).hasSize(1);
-        assertThat(late.get(0).getSeverity()).isEqualTo(Severity.CRITICAL);
-        assertThat(late.get(0).getAnnotations().get("escalated")).contains("still firing");
-        assertThat(followUp.escalations(NOON.plus(Duration.ofMinutes(20)))).isEmpty();
-        Alert resolved = followUp.onAlert(Alert.newBuilder(firing).setStatus(AlertStatus.RESOLVED).build());
-        assertThat(resolved.getAnnotations().get("remediation")).contains("DONE VACUUM (ANALYZE)").contains("dead tuples 10,000 -> 0");
-        assertThat(followUp.onAlert(Alert.newBuilder(firing).setStatus(AlertStatus.RESOLVED).build()).getAnnotations())
-                .as("a second resolution of a closed incident has nothing to add").doesNotContainKey("remediation");
-
-        Alert other = alert("table_bloat", AlertStatus.FIRING, "public", "other", "prod");
-        followUp.onAlert(other);
-        followUp.onResult(CommandResult.newBuilder(done).setCommandId("c2").setAlertFingerprint(other.getFingerprint())
-                .setOutcome(CommandOutcome.FAILED).setReason("SQLSTATE 57014: canceling statement").build(), NOON);
-        assertThat(followUp.escalations(NOON)).singleElement()
-                .satisfies(a -> assertThat(a.getAnnotations().get("escalated")).startsWith("remediation failed: SQLSTATE 57014"));
-    }
-
-    @Test
     void shippedSampleLoadsAndBadPoliciesNameTheLine() throws Exception {
         RemediationPolicy sample = RemediationPolicy.load(Path.of("..", "deploy", "remediation.sample.yaml"), true);
         assertThat(sample.entries()).extracting(RemediationPolicy.Entry::rule).containsExactly("table_bloat", "stale_statistics");

@@ -2,6 +2,7 @@ package io.pgpulse.processor.alert;
 
 import io.pgpulse.avro.Alert;
 import io.pgpulse.avro.AlertStatus;
+import io.pgpulse.avro.CommandResult;
 import io.pgpulse.avro.DerivedMetrics;
 import io.pgpulse.avro.ObjectRef;
 import io.pgpulse.processor.rule.Rule;
@@ -26,25 +27,33 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * The alert lifecycle, per (rule, source, object): nothing → PENDING when the rule's
  * condition first holds → FIRING once it has held for the rule's {@code for} →
  * RESOLVED when its resolve condition holds. Only the FIRING and RESOLVED transitions
- * are emitted, keyed by fingerprint: one of each per incident.
+ * are emitted, keyed by fingerprint: one of each per incident, and in between at most
+ * one escalation (a FIRING with {@code escalation} set) when the incident's remediation
+ * failed or had no effect ({@link RemediationFollowUp}).
  *
- * <p>Reads windows of {@link DerivedMetrics} keyed by source. Stores: {@value #PENDING_STORE}
- * (since when a condition holds) and {@value #FIRING_STORE} (the FIRING event of each
- * open incident), both keyed {@code source \0 fingerprint} so that all state of a
- * source lives in the task that owns the source and a prefix scan finds it.
+ * <p>Reads windows of {@link DerivedMetrics} and {@link CommandResult}s, both keyed by
+ * source. Stores: {@value #PENDING_STORE} (since when a condition holds),
+ * {@value #FIRING_STORE} (the latest FIRING event of each open incident) and
+ * {@value #REMEDIATION_STORE} (the latest final command result of an open incident),
+ * all keyed {@code source \0 fingerprint} so that all state of a source lives in the
+ * task that owns the source and a prefix scan finds it.
  */
-public final class AlertLifecycleProcessor implements Processor<String, DerivedMetrics, String, Alert> {
+public final class AlertLifecycleProcessor implements Processor<String, LifecycleInput, String, Alert> {
 
     public static final String PENDING_STORE = "alert-pending";
     public static final String FIRING_STORE = "alert-firing";
+    public static final String REMEDIATION_STORE = "alert-remediation";
 
     private final RuleEvaluator evaluator;
+    private final RemediationFollowUp followUp;
     private ProcessorContext<String, Alert> context;
     private KeyValueStore<String, Long> pending;
     private KeyValueStore<String, Alert> firing;
+    private KeyValueStore<String, CommandResult> remediation;
 
-    public AlertLifecycleProcessor(RuleEvaluator evaluator) {
+    public AlertLifecycleProcessor(RuleEvaluator evaluator, RemediationFollowUp followUp) {
         this.evaluator = evaluator;
+        this.followUp = followUp;
     }
 
     @Override
@@ -52,11 +61,48 @@ public final class AlertLifecycleProcessor implements Processor<String, DerivedM
         this.context = context;
         this.pending = context.getStateStore(PENDING_STORE);
         this.firing = context.getStateStore(FIRING_STORE);
+        this.remediation = context.getStateStore(REMEDIATION_STORE);
     }
 
     @Override
-    public void process(Record<String, DerivedMetrics> record) {
-        DerivedMetrics window = record.value();
+    public void process(Record<String, LifecycleInput> record) {
+        if (record.value().window() != null) {
+            onWindow(record.value().window());
+        } else {
+            onResult(record.value().result());
+        }
+    }
+
+    /**
+     * Keeps the final result of a command aimed at an open incident; a failure escalates
+     * the incident at once. Results of other commands (no alert, or the incident already
+     * over) are not kept, which bounds the store by the number of open incidents.
+     */
+    private void onResult(CommandResult result) {
+        if (result.getAlertFingerprint() == null || !RemediationFollowUp.isFinal(result)) {
+            return;
+        }
+        String key = storeKey(result.getSourceId(), result.getAlertFingerprint());
+        Alert open = firing.get(key);
+        if (open == null) {
+            return;
+        }
+        remediation.put(key, result);
+        escalateIfDue(key, open, result.getFinishedAt());
+    }
+
+    private void escalateIfDue(String key, Alert open, Instant at) {
+        CommandResult result = remediation.get(key);
+        if (result == null) {
+            return;
+        }
+        followUp.escalation(open, result, at).ifPresent(escalated -> {
+            firing.put(key, escalated);
+            emit(escalated);
+        });
+    }
+
+    private void onWindow(DerivedMetrics window) {
         String source = window.getSourceId();
         Instant at = window.getWindowEnd();
         Set<String> seen = new HashSet<>();
@@ -74,8 +120,9 @@ public final class AlertLifecycleProcessor implements Processor<String, DerivedM
         Alert open = firing.get(key);
         if (open != null) {
             if (evaluation.resolved()) {
-                firing.delete(key);
-                emit(resolved(open, evaluation.value(), at, "condition cleared"));
+                resolve(key, open, evaluation.value(), at, "condition cleared");
+            } else {
+                escalateIfDue(key, open, at);
             }
             return;
         }
@@ -107,9 +154,15 @@ public final class AlertLifecycleProcessor implements Processor<String, DerivedM
             }
         }
         for (KeyValue<String, Alert> entry : gone) {
-            firing.delete(entry.key);
-            emit(resolved(entry.value, null, at, "object no longer present"));
+            resolve(entry.key, entry.value, null, at, "object no longer present");
         }
+    }
+
+    private void resolve(String key, Alert open, Double value, Instant at, String why) {
+        firing.delete(key);
+        CommandResult result = remediation.get(key);
+        remediation.delete(key);
+        emit(followUp.annotateResolution(resolved(open, value, at, why), result));
     }
 
     private boolean coveredByWindow(Alert alert, DerivedMetrics window) {

@@ -56,9 +56,9 @@ public final class DemoNarrator {
     }
 
     public void alert(Alert alert) {
-        if (alert.getAnnotations().containsKey("escalated")) {
+        if (alert.getStatus() == AlertStatus.FIRING && alert.getEscalation() != null) {
             say("ALERT ESCALATED " + alert.getRule() + " [" + alert.getSeverity().name().toLowerCase(Locale.ROOT) + "]: "
-                    + alert.getAnnotations().get("escalated"));
+                    + alert.getEscalation());
         } else if (alert.getStatus() == AlertStatus.FIRING) {
             say("ALERT FIRING    " + alert.getRule() + " [" + alert.getSeverity().name().toLowerCase(Locale.ROOT) + "]: "
                     + alert.getSummary());
