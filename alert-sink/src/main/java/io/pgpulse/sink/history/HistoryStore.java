@@ -113,7 +113,8 @@ public final class HistoryStore implements AutoCloseable {
                 ps.setString(i++, alert.getSummary());
                 ps.setString(i++, alert.getRunbook());
                 ps.setString(i++, json(alert.getLabels()));
-                ps.setString(i, json(alert.getAnnotations()));
+                ps.setString(i++, json(alert.getAnnotations()));
+                ps.setString(i, alert.getEscalation());
                 ps.addBatch();
             }
             ps.executeBatch();

@@ -6,7 +6,8 @@ import io.pgpulse.schemas.serde.AvroSerdes;
 import io.pgpulse.sink.channel.Channel;
 import io.pgpulse.sink.history.HistoryRecorder;
 import io.pgpulse.sink.history.HistoryStore;
-import io.pgpulse.sink.http.SilenceApi;
+import io.pgpulse.sink.http.SinkApi;
+import io.pgpulse.sink.remediation.RecentCommands;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -18,7 +19,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The people-facing half of the alert sink: the silence store (and its HTTP API), one
+ * The people-facing half of the alert sink: the silence store and the recent commands
+ * (and the HTTP API that serves both), one
  * {@link ChannelDelivery} per channel a route names, and the {@link HistoryRecorder}.
  * Each reads the alerts topic with a consumer group of its own, so none waits for
  * another. Closing stops them in reverse order; it is idempotent and also stops what had
@@ -39,7 +41,7 @@ public final class Notifications implements AutoCloseable {
     }
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
-    private SilenceApi api;
+    private SinkApi api;
     private boolean closed;
 
     private Notifications() {
@@ -52,7 +54,11 @@ public final class Notifications implements AutoCloseable {
             SilenceStore silences = SilenceStore.start(settings.bootstrapServers(), settings.topics(), clock);
             notifications.started.push(silences);
             if (settings.apiAddress().isPresent()) {
-                notifications.api = SilenceApi.start(settings.apiAddress().get(), silences, clock);
+                RecentCommands commands = new RecentCommands(settings.bootstrapServers(), serdes, settings.topics(),
+                        RecentCommands.DEFAULT_LOOKBACK, RecentCommands.DEFAULT_CAPACITY, clock);
+                notifications.started.push(commands);
+                commands.start();
+                notifications.api = SinkApi.start(settings.apiAddress().get(), silences, commands, clock);
                 notifications.started.push(notifications.api);
             }
             if (settings.routing().isPresent()) {
@@ -67,15 +73,15 @@ public final class Notifications implements AutoCloseable {
                 }
             }
             if (settings.history().isPresent()) {
-                HistoryRecorder recorder = new HistoryRecorder(settings.bootstrapServers(), serdes.deserializer(Alert.class),
-                        settings.topics().alerts(), settings.groupPrefix(), settings.history().get(), clock);
+                HistoryRecorder recorder = new HistoryRecorder(settings.bootstrapServers(), serdes,
+                        settings.topics(), settings.groupPrefix(), settings.history().get(), clock);
                 notifications.started.push(recorder);
                 recorder.start();
             }
             return notifications;
         } catch (IOException e) {
             notifications.close();
-            throw new IllegalStateException("cannot open the silence API on " + settings.apiAddress().orElse(null)
+            throw new IllegalStateException("cannot open the sink HTTP API on " + settings.apiAddress().orElse(null)
                     + ": " + e.getMessage(), e);
         } catch (SQLException e) {
             notifications.close();
@@ -89,7 +95,7 @@ public final class Notifications implements AutoCloseable {
 
     /** Where the silence API answers, if it runs. */
     public Optional<URI> apiUrl() {
-        return Optional.ofNullable(api).map(SilenceApi::url);
+        return Optional.ofNullable(api).map(SinkApi::url);
     }
 
     @Override

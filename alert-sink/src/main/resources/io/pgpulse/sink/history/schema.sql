@@ -29,6 +29,8 @@ CREATE TABLE IF NOT EXISTS pgpulse.alert_events (
     recorded_at   timestamptz      NOT NULL DEFAULT now(),
     PRIMARY KEY (fingerprint, status, event_at)
 );
+-- Added with the escalation of failed remediation (Alert.escalation); null on other events.
+ALTER TABLE pgpulse.alert_events ADD COLUMN IF NOT EXISTS escalation text;
 -- "What happened on this database between then and then": by source and time.
 CREATE INDEX IF NOT EXISTS alert_events_source_time ON pgpulse.alert_events (source_id, event_at);
 -- Retention deletes by time alone.

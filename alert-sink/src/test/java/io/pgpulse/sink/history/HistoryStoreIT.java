@@ -90,10 +90,27 @@ class HistoryStoreIT {
                 for (Alert alert : List.of(bloat, other, bloat, bloatResolved)) {
                     producer.send(new ProducerRecord<>(topics.alerts(), alert.getFingerprint(), alert)).get();
                 }
-                await().atMost(WAIT).ignoreExceptions().until(() -> count("alert_events") == 3);
+                // The command that alert asked for and its result, on their own topics.
+                MaintenanceCommand command = command("c-from-topic", t0.plusSeconds(1));
+                publish(runtime, topics.commands(), command.getSourceId(), command, MaintenanceCommand.class);
+                CommandResult result = CommandResult.newBuilder()
+                        .setCommandId(command.getCommandId()).setSourceId(command.getSourceId())
+                        .setAlertFingerprint(bloat.getFingerprint()).setAction(command.getAction())
+                        .setTarget(command.getTarget()).setOutcome(CommandOutcome.DONE)
+                        .setStartedAt(t0.plusSeconds(2)).setFinishedAt(t0.plusSeconds(3)).build();
+                publish(runtime, topics.commandResults(), result.getCommandId(), result, CommandResult.class);
+                await().atMost(WAIT).ignoreExceptions().until(() -> count("alert_events") == 3
+                        && count("commands") >= 1 && count("command_results") >= 1);
             }
         }
         assertThat(count("alert_events")).as("the redelivered event is recorded once").isEqualTo(3);
+        try (Connection conn = postgres.connect(DATABASE); Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT c.alert_fingerprint, r.outcome FROM pgpulse.commands c"
+                     + " JOIN pgpulse.command_results r USING (command_id) WHERE command_id = 'c-from-topic'")) {
+            assertThat(rs.next()).as("command c-from-topic and its result recorded").isTrue();
+            assertThat(rs.getString(1)).isEqualTo("fp");
+            assertThat(rs.getString(2)).isEqualTo("DONE");
+        }
 
         try (HistoryStore store = store(Duration.ofDays(30))) {
             List<RecordedAlertEvent> events = store.alertEvents("pg-01/app", t0.minusSeconds(1), Instant.now());
@@ -170,6 +187,15 @@ class HistoryStoreIT {
             assertThat(rs.getLong(4)).isZero();
             assertThat(rs.getLong(5)).isEqualTo(1);
             assertThat(rs.next()).as("one command row").isFalse();
+        }
+    }
+
+    private static <T extends org.apache.avro.specific.SpecificRecord> void publish(EmbeddedRuntime runtime, String topic,
+            String key, T value, Class<T> type) throws Exception {
+        try (KafkaProducer<String, T> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, runtime.bootstrapServers()),
+                new StringSerializer(), new AvroSerdes(runtime.registryUrl()).serializer(type))) {
+            producer.send(new ProducerRecord<>(topic, key, value)).get();
         }
     }
 

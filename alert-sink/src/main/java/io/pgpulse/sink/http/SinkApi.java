@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.pgpulse.sink.remediation.RecentCommands;
 import io.pgpulse.sink.routing.Silence;
 import io.pgpulse.sink.routing.SilenceStore;
 import java.io.IOException;
@@ -14,53 +15,71 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sink's HTTP API for silences (JSON):
+ * The sink's HTTP API (JSON), for silences and for the record of maintenance:
  * <ul>
  *   <li>{@code GET /silences}: every silence with its state (pending, active, expired)</li>
  *   <li>{@code POST /silences}: {@code {"matchers": ["source=\"pg-01/app\""], "duration": "2h",
  *       "createdBy": "ana", "comment": "migration"}} ({@code endsAt} instead of {@code duration} works
  *       too); answers 201 with the silence, or 400 naming the field that is wrong</li>
  *   <li>{@code DELETE /silences/{id}}: 204, or 404 when there is no such silence</li>
+ *   <li>{@code GET /commands}: the recent maintenance commands, newest first, each with its outcome
+ *       ({@code PENDING} until a result arrives) and every result; {@code ?source=<cluster>/<db>} keeps
+ *       one database's, {@code ?limit=N} (default {@value #DEFAULT_COMMANDS_LIMIT}) caps the list</li>
  * </ul>
- * Silences are stored in the {@link SilenceStore}, so every sink instance applies them.
+ * Silences are stored in the {@link SilenceStore}, so every sink instance applies them;
+ * commands come from {@link RecentCommands}.
  */
-public final class SilenceApi implements AutoCloseable {
+public final class SinkApi implements AutoCloseable {
 
-    private static final Logger log = LoggerFactory.getLogger(SilenceApi.class);
+    private static final Logger log = LoggerFactory.getLogger(SinkApi.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_BODY_BYTES = 64 * 1024;
+    static final int DEFAULT_COMMANDS_LIMIT = 100;
 
     private final HttpServer server;
     private final ExecutorService executor;
     private final SilenceStore store;
+    private final RecentCommands commands;
     private final Clock clock;
     private boolean closed;
 
-    private SilenceApi(HttpServer server, SilenceStore store, Clock clock) {
+    private SinkApi(HttpServer server, SilenceStore store, RecentCommands commands, Clock clock) {
         this.server = server;
         this.store = store;
+        this.commands = commands;
         this.clock = clock;
         this.executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "pgpulse-silence-api");
+            Thread t = new Thread(r, "pgpulse-sink-api");
             t.setDaemon(true);
             return t;
         });
         server.setExecutor(executor);
         server.createContext("/silences", this::handle);
+        server.createContext("/commands", this::handleCommands);
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                error(exchange, 404, "no such resource: " + exchange.getRequestURI().getPath()
+                        + " (try /silences or /commands)");
+            }
+        });
     }
 
     /** Listens on {@code address} (port 0 picks a free one). */
-    public static SilenceApi start(InetSocketAddress address, SilenceStore store, Clock clock) throws IOException {
-        SilenceApi api = new SilenceApi(HttpServer.create(address, 0), store, clock);
+    public static SinkApi start(InetSocketAddress address, SilenceStore store, RecentCommands commands, Clock clock)
+            throws IOException {
+        SinkApi api = new SinkApi(HttpServer.create(address, 0), store, commands, clock);
         api.server.start();
         return api;
     }
@@ -74,6 +93,61 @@ public final class SilenceApi implements AutoCloseable {
         try (exchange) {
             route(exchange);
         }
+    }
+
+    private void handleCommands(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            if (!path.equals("/commands") && !path.equals("/commands/")) {
+                error(exchange, 404, "no such resource: " + path + " (try /commands)");
+                return;
+            }
+            if (!exchange.getRequestMethod().equals("GET")) {
+                error(exchange, 405, exchange.getRequestMethod() + " /commands: expected GET");
+                return;
+            }
+            String source = null;
+            int limit = DEFAULT_COMMANDS_LIMIT;
+            for (Map.Entry<String, String> param : query(exchange.getRequestURI()).entrySet()) {
+                switch (param.getKey()) {
+                    case "source" -> source = param.getValue();
+                    case "limit" -> {
+                        try {
+                            limit = Integer.parseInt(param.getValue());
+                        } catch (NumberFormatException e) {
+                            limit = -1;
+                        }
+                        if (limit < 1) {
+                            error(exchange, 400, "limit: expected a positive whole number, found '" + param.getValue() + "'");
+                            return;
+                        }
+                    }
+                    default -> {
+                        error(exchange, 400, param.getKey() + ": unknown parameter; expected source or limit");
+                        return;
+                    }
+                }
+            }
+            send(exchange, 200, commands.toJson(source, limit));
+        } catch (RuntimeException e) {
+            log.error("sink API: {} {} failed: {}", exchange.getRequestMethod(), exchange.getRequestURI(), e.toString(), e);
+            error(exchange, 500, e.getMessage());
+        }
+    }
+
+    private static Map<String, String> query(URI uri) {
+        Map<String, String> params = new LinkedHashMap<>();
+        String raw = uri.getRawQuery();
+        if (raw == null || raw.isEmpty()) {
+            return params;
+        }
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            params.put(key, value);
+        }
+        return params;
     }
 
     private void route(HttpExchange exchange) throws IOException {
@@ -110,7 +184,7 @@ public final class SilenceApi implements AutoCloseable {
                 error(exchange, 404, "no such resource: " + path + " (try /silences)");
             }
         } catch (RuntimeException e) {
-            log.error("silence API: {} {} failed: {}", exchange.getRequestMethod(), exchange.getRequestURI(), e.toString(), e);
+            log.error("sink API: {} {} failed: {}", exchange.getRequestMethod(), exchange.getRequestURI(), e.toString(), e);
             error(exchange, 500, e.getMessage());
         }
     }
