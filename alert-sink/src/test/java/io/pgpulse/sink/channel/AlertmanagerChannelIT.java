@@ -4,7 +4,6 @@ import static io.pgpulse.sink.testing.TestAlerts.firing;
 import static io.pgpulse.sink.testing.TestAlerts.resolved;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,10 +46,7 @@ class AlertmanagerChannelIT {
 
     @Test
     void firingAlertIsKeptAliveByResendsAndResolvedThroughTheRealApi() throws Exception {
-        Optional<Path> binary = AlertmanagerProcess.binary();
-        assumeTrue(binary.isPresent(), "Alertmanager not installed (run deploy/scripts/install-alertmanager.sh, or set "
-                + "ALERTMANAGER_BIN); skipping the Alertmanager channel test");
-        try (AlertmanagerProcess alertmanager = AlertmanagerProcess.start(binary.get(), dir);
+        try (AlertmanagerProcess alertmanager = AlertmanagerProcess.start(AlertmanagerProcess.binary(), dir);
              EmbeddedRuntime runtime = EmbeddedRuntime.start()) {
             Topics topics = new Topics("am-it");
             TopicProvisioner.ensure(runtime.bootstrapServers(), topics, 1);

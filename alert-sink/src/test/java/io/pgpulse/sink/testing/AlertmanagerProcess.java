@@ -2,6 +2,7 @@ package io.pgpulse.sink.testing;
 
 import static org.awaitility.Awaitility.await;
 
+import io.pgpulse.embedded.DebianTool;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -25,9 +26,6 @@ import java.util.stream.Stream;
  */
 public final class AlertmanagerProcess implements AutoCloseable {
 
-    private static final List<String> CANDIDATES = List.of("/usr/bin/prometheus-alertmanager", "/usr/bin/alertmanager",
-            "/usr/local/bin/alertmanager");
-
     private final Process process;
     private final URI url;
     private final Path log;
@@ -38,11 +36,9 @@ public final class AlertmanagerProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** The binary: {@code ALERTMANAGER_BIN}, else the usual install places. */
-    public static Optional<Path> binary() {
-        String configured = System.getenv("ALERTMANAGER_BIN");
-        Stream<String> places = configured == null ? CANDIDATES.stream() : Stream.of(configured);
-        return places.map(Path::of).filter(Files::isExecutable).findFirst();
+    /** The binary, installed by the project's script first if it is missing (see {@link DebianTool}). */
+    public static Path binary() {
+        return DebianTool.alertmanager().require();
     }
 
     public static AlertmanagerProcess start(Path binary, Path dir) throws IOException {

@@ -13,7 +13,7 @@ final class Pgbench {
     }
 
     static Process start(EmbeddedPostgres postgres, String db, List<String> args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(RemediationBench.PGBENCH.toString(), "-h", "127.0.0.1",
+        List<String> command = new ArrayList<>(List.of(RemediationBench.pgbench.toString(), "-h", "127.0.0.1",
                 "-p", Integer.toString(postgres.port()), "-U", postgres.user()));
         command.addAll(args);
         command.add(db);
@@ -21,7 +21,7 @@ final class Pgbench {
     }
 
     static void run(EmbeddedPostgres postgres, String db, List<String> args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(RemediationBench.PGBENCH.toString(), "-h", "127.0.0.1",
+        List<String> command = new ArrayList<>(List.of(RemediationBench.pgbench.toString(), "-h", "127.0.0.1",
                 "-p", Integer.toString(postgres.port()), "-U", postgres.user()));
         command.addAll(args);
         command.add(db);

@@ -11,6 +11,7 @@ import io.pgpulse.avro.ObjectRef;
 import io.pgpulse.collector.CollectorAgent;
 import io.pgpulse.collector.command.ExecutorPolicy;
 import io.pgpulse.collector.target.TargetConfig;
+import io.pgpulse.embedded.DebianTool;
 import io.pgpulse.embedded.EmbeddedKafka;
 import io.pgpulse.embedded.EmbeddedPostgres;
 import io.pgpulse.launcher.PgpulseServices;
@@ -55,7 +56,8 @@ import picocli.CommandLine.Option;
         description = "The remediation loop on a few databases under pgbench load, plus every kind of unsafe command.")
 public final class RemediationBench implements Callable<Integer> {
 
-    static final Path PGBENCH = Path.of("/usr/lib/postgresql/15/bin/pgbench");
+    /** pgbench, installed by the project's script on first use when missing (as root). */
+    static Path pgbench;
 
     @Option(names = "--databases", defaultValue = "3", description = "Databases with a bloated table (default ${DEFAULT-VALUE}).")
     int databases;
@@ -72,8 +74,10 @@ public final class RemediationBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isExecutable(PGBENCH)) {
-            System.err.println("pgbench missing: run deploy/scripts/install-pgbench.sh as root first");
+        try {
+            pgbench = DebianTool.pgbench().require();
+        } catch (IllegalStateException e) {
+            System.err.println("pgpulse bench remediation: " + e.getMessage());
             return 2;
         }
         SigningKeys keys = SigningKeys.parse(SigningKeys.generate("bench"));

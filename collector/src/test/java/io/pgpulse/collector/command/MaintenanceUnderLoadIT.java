@@ -1,7 +1,6 @@
 package io.pgpulse.collector.command;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.pgpulse.avro.CommandOutcome;
 import io.pgpulse.avro.CommandResult;
@@ -10,6 +9,7 @@ import io.pgpulse.avro.MaintenanceCommand;
 import io.pgpulse.avro.ObjectKind;
 import io.pgpulse.avro.ObjectRef;
 import io.pgpulse.collector.target.TargetConfig;
+import io.pgpulse.embedded.DebianTool;
 import io.pgpulse.embedded.EmbeddedPostgres;
 import io.pgpulse.schemas.command.CommandSignature;
 import io.pgpulse.schemas.command.SigningKeys;
@@ -41,11 +41,11 @@ import org.junit.jupiter.api.Test;
  */
 class MaintenanceUnderLoadIT {
 
-    static final Path PGBENCH = Path.of("/usr/lib/postgresql/15/bin/pgbench");
+    private static Path pgbenchBinary;
 
     @Test
     void maintenanceUnderPgbenchNeverHoldsTheApplicationLongerThanLockTimeout() throws Exception {
-        assumeTrue(Files.isExecutable(PGBENCH), "pgbench missing: run deploy/scripts/install-pgbench.sh (as root)");
+        pgbenchBinary = DebianTool.pgbench().require();
         SigningKeys keys = SigningKeys.parse(SigningKeys.generate("load-it"));
         ExecutorPolicy policy = ExecutorPolicy.defaults(keys);
         try (EmbeddedPostgres postgres = EmbeddedPostgres.start(18)) {
@@ -121,7 +121,7 @@ class MaintenanceUnderLoadIT {
     }
 
     private static Process start(EmbeddedPostgres postgres, List<String> args) throws IOException {
-        List<String> command = new ArrayList<>(List.of(PGBENCH.toString(), "-h", "127.0.0.1",
+        List<String> command = new ArrayList<>(List.of(pgbenchBinary.toString(), "-h", "127.0.0.1",
                 "-p", Integer.toString(postgres.port()), "-U", postgres.user()));
         command.addAll(args);
         command.add("bench");

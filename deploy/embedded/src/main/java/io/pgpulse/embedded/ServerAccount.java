@@ -34,8 +34,12 @@ final class ServerAccount {
         this.group = group;
     }
 
+    static boolean runningAsRoot() {
+        return new UnixSystem().getUid() == 0;
+    }
+
     static ServerAccount forCurrentProcess() throws IOException {
-        if (new UnixSystem().getUid() != 0) {
+        if (!runningAsRoot()) {
             return new ServerAccount(null, null);
         }
         UserPrincipalLookupService lookup = FileSystems.getDefault().getUserPrincipalLookupService();
