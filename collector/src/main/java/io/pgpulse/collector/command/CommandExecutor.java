@@ -123,7 +123,13 @@ public final class CommandExecutor {
             }
             String sql = MaintenanceStatement.sqlFor(command.getAction(), command.getTarget());
             result.setStatement(sql);
-            result.setBefore(state(conn, command.getTarget().getKind(), oid));
+            ObjectState before = state(conn, command.getTarget().getKind(), oid);
+            result.setBefore(before);
+            if (before.getSizeBytes() > policy.maxObjectBytes()) {
+                return done(skipped(result, quoted + " is " + bytes(before.getSizeBytes()) + ", above this agent's "
+                        + "max_object_size of " + bytes(policy.maxObjectBytes()) + ": left to a person"));
+            }
+            checks.add("size " + bytes(before.getSizeBytes()) + " within max_object_size " + bytes(policy.maxObjectBytes()));
             if (command.getDryRun()) {
                 return done(skipped(result, "dry run: every check passed; " + sql + " was not executed"));
             }
@@ -162,6 +168,18 @@ public final class CommandExecutor {
                 : "SQLSTATE " + e.getSQLState() + ": " + e.getMessage();
         log.warn("{}: {} failed: {}", command.getSourceId(), command.getAction(), reason);
         return done(result.setOutcome(CommandOutcome.FAILED).setReason(reason).setFinishedAt(clock.instant()).build());
+    }
+
+    /** Sizes as PostgreSQL's pg_size_pretty writes them, near enough for a person. */
+    static String bytes(long size) {
+        String[] units = {"bytes", "kB", "MB", "GB", "TB"};
+        double value = size;
+        int unit = 0;
+        while (value >= 1024 && unit < units.length - 1) {
+            value /= 1024;
+            unit++;
+        }
+        return unit == 0 ? size + " bytes" : String.format(java.util.Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 
     private static Outcome done(CommandResult result) {

@@ -141,6 +141,11 @@ class CommandExecutorIT {
         CommandResult outsideWindow = executor(ExecutorPolicy.defaults(KEYS).withWindows(List.of(closed)))
                 .execute(vacuumOfHostileTable(), 1).result();
         assertThat(outsideWindow.getReason()).contains("outside the maintenance windows");
+        CommandResult tooLarge = executor(ExecutorPolicy.defaults(KEYS).withMaxObjectBytes(64 * 1024))
+                .execute(vacuumOfHostileTable(), 1).result();
+        assertThat(tooLarge.getOutcome()).isEqualTo(CommandOutcome.SKIPPED);
+        assertThat(tooLarge.getReason()).contains("above this agent's max_object_size of 64.0 kB: left to a person");
+        assertThat(tooLarge.getBefore().getSizeBytes()).isGreaterThan(64 * 1024);
         paused.set(true);
         assertThat(executor.execute(vacuumOfHostileTable(), 1).result().getReason()).contains("paused fleet-wide");
         paused.set(false);

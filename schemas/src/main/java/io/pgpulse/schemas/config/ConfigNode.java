@@ -36,6 +36,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 public final class ConfigNode {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+    private static final Pattern BYTE_SIZE = Pattern.compile("(\\d+)\\s*([kKmMgGtT][bB]|[bB])?");
 
     private final String origin;
     private final Node node;
@@ -224,6 +225,38 @@ public final class ConfigNode {
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofDays(n);
         };
+    }
+
+    /** A size such as {@code 512MB}, {@code 20GB}, {@code 1TB} (powers of 1024), or plain bytes. */
+    public Long byteSize(String key, Long defaultValue) {
+        ConfigNode child = child(key);
+        if (child == null) {
+            return defaultValue;
+        }
+        String text = child.asString();
+        Long parsed = text == null ? null : parseByteSize(text);
+        if (text != null && parsed == null) {
+            child.problem("expected a size like 512MB, 20GB or 1TB, found '" + text + "'");
+        }
+        return parsed;
+    }
+
+    /** Parses {@code 123}, {@code 64kB}, {@code 512MB}, {@code 20GB}, {@code 1TB} (units of 1024, case-insensitive). */
+    public static Long parseByteSize(String text) {
+        Matcher m = BYTE_SIZE.matcher(text.strip());
+        if (!m.matches()) {
+            return null;
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "" : m.group(2).toUpperCase(java.util.Locale.ROOT);
+        int shift = switch (unit) {
+            case "", "B" -> 0;
+            case "KB" -> 10;
+            case "MB" -> 20;
+            case "GB" -> 30;
+            default -> 40;
+        };
+        return n > (Long.MAX_VALUE >> shift) ? null : n << shift;
     }
 
     /** The items of the sequence under {@code key}; empty (and a problem if required) when absent. */

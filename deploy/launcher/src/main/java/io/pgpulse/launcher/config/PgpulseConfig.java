@@ -343,7 +343,7 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
         ExecutorPolicy executor = ExecutorPolicy.defaults(keys);
         ConfigNode exec = node.get("executor");
         if (exec != null) {
-            exec.allowOnly("allowed_actions", "windows", "lock_timeout");
+            exec.allowOnly("allowed_actions", "windows", "lock_timeout", "max_object_size");
             Set<MaintenanceAction> allowed = EnumSet.noneOf(MaintenanceAction.class);
             List<ConfigNode> actions = exec.list("allowed_actions", false);
             for (ConfigNode action : actions) {
@@ -366,9 +366,15 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
                 }
             }
             Duration lockTimeout = exec.duration("lock_timeout", ExecutorPolicy.DEFAULT_LOCK_TIMEOUT);
+            Long maxObjectBytes = exec.byteSize("max_object_size", ExecutorPolicy.DEFAULT_MAX_OBJECT_BYTES);
+            if (maxObjectBytes != null && maxObjectBytes <= 0) {
+                exec.require("max_object_size").problem("expected a positive size, found 0");
+                maxObjectBytes = null;
+            }
             executor = new ExecutorPolicy(keys, exec.has("allowed_actions") ? allowed : executor.allowedActions(), windows,
                     lockTimeout == null ? ExecutorPolicy.DEFAULT_LOCK_TIMEOUT : lockTimeout, executor.statementTimeout(),
-                    executor.lockRetries(), executor.retryDelay());
+                    executor.lockRetries(), executor.retryDelay(),
+                    maxObjectBytes == null ? ExecutorPolicy.DEFAULT_MAX_OBJECT_BYTES : maxObjectBytes);
         }
         return new Remediation(enabled, dryRun, policyFile, keys, executor);
     }

@@ -34,6 +34,7 @@ class PgpulseConfigTest {
         assertThat(config.remediation().enabled()).isFalse();
         assertThat(config.remediation().dryRun()).isTrue();
         assertThat(config.remediation().executor().lockTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.remediation().executor().maxObjectBytes()).isEqualTo(50L << 30);
         assertThat(config.processor().window()).isEqualTo(Duration.ofMinutes(1));
     }
 
@@ -91,6 +92,7 @@ class PgpulseConfigTest {
             "duplicate-source.bad.yaml       | duplicate-source.bad.yaml:3: targets[1]: source db:5432/app is listed twice",
             "remediation-without-keys.bad.yaml | remediation-without-keys.bad.yaml:4: remediation: signing keys: remediation is enabled but no keys are configured",
             "bad-window.bad.yaml             | bad-window.bad.yaml:7: remediation.executor.windows[0]: unknown time zone 'Mars/Olympus'",
+            "bad-max-object-size.bad.yaml    | bad-max-object-size.bad.yaml:5: remediation.executor.max_object_size: expected a size like 512MB, 20GB or 1TB, found 'huge'",
             "routing-and-webhook.bad.yaml    | routing-and-webhook.bad.yaml:5: sink.routing_file: give either webhook_url or routing_file",
             "bad-routing-file.bad.yaml       | bad-routing-file.bad.yaml:4: sink.routing_file: routing-missing-channel.yaml:6: route.channel: no channel named \"pager\"",
             "bad-api-listen.bad.yaml         | bad-api-listen.bad.yaml:4: sink.api_listen: expected host:port (e.g. 127.0.0.1:9095) or off, found 'everywhere'",
