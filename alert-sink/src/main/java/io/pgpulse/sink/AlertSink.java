@@ -5,17 +5,22 @@ import io.pgpulse.avro.CommandResult;
 import io.pgpulse.avro.MaintenanceCommand;
 import io.pgpulse.schemas.Topics;
 import io.pgpulse.schemas.serde.AvroSerdes;
+import io.pgpulse.sink.remediation.IssuedCommands;
 import io.pgpulse.sink.remediation.RemediationPlanner;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -29,8 +34,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads alert events and asks for the maintenance the remediation policy names.
- * Reads: the alerts topic. Writes: the commands topic. An event's offset is committed
- * only after its command was written. People are told by the channels, each fed by a
+ * Reads: the alerts topic (and, at start, the commands topic, to know what was asked
+ * before). Writes: the commands topic. An event's offset is committed only after its
+ * command was written, and never past an alert whose remediation is held (window
+ * closed, rate limit, kill switch), so a restart does not forget it. People are told by the channels, each fed by a
  * consumer group of its own ({@link io.pgpulse.sink.routing.Notifications}), so that a
  * channel that is down delays neither the others nor remediation.
  */
@@ -51,6 +58,9 @@ public final class AlertSink implements Runnable, AutoCloseable {
     private final String commandsTopic;
     private final Listener listener;
     private final Thread thread;
+    /** Where each held alert was read: offsets are not committed past it. */
+    private final Map<String, TopicPartitionOffset> heldAt = new HashMap<>();
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
     private volatile boolean running = true;
     private boolean closed;
 
@@ -73,7 +83,19 @@ public final class AlertSink implements Runnable, AutoCloseable {
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.ACKS_CONFIG, "all"),
                 new StringSerializer(), serdes.serializer(MaintenanceCommand.class));
-        consumer.subscribe(List.of(topics.alerts()));
+        remediation.ifPresent(planner -> planner.rememberIssued(
+                IssuedCommands.load(bootstrapServers, topics.commands(), serdes.deserializer(MaintenanceCommand.class))));
+        consumer.subscribe(List.of(topics.alerts()), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                forgetHeld(partitions);
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                // Reading starts at the committed offsets, which never pass a held alert.
+            }
+        });
         this.thread = new Thread(this, "pgpulse-alert-sink");
     }
 
@@ -88,10 +110,7 @@ public final class AlertSink implements Runnable, AutoCloseable {
                 try {
                     ConsumerRecords<String, Alert> records = consumer.poll(Duration.ofMillis(500));
                     for (ConsumerRecord<String, Alert> record : records) {
-                        handle(record.value());
-                    }
-                    if (!records.isEmpty()) {
-                        consumer.commitSync();
+                        handle(record);
                     }
                     // Held remediation (window closed, rate limit, kill switch) goes out once allowed.
                     if (remediation.isPresent()) {
@@ -99,6 +118,7 @@ public final class AlertSink implements Runnable, AutoCloseable {
                             publish(command);
                         }
                     }
+                    commit();
                 } catch (RecordDeserializationException e) {
                     log.error("unreadable alert on {} at offset {}: {}; skipped", e.topicPartition(), e.offset(),
                             e.getMessage());
@@ -116,7 +136,8 @@ public final class AlertSink implements Runnable, AutoCloseable {
         }
     }
 
-    private void handle(Alert alert) throws InterruptedException {
+    private void handle(ConsumerRecord<String, Alert> record) throws InterruptedException {
+        Alert alert = record.value();
         if (alert == null) {
             return;
         }
@@ -126,7 +147,50 @@ public final class AlertSink implements Runnable, AutoCloseable {
             if (command.isPresent()) {
                 publish(command.get());
             }
+            if (remediation.get().isHeld(alert.getFingerprint())) {
+                heldAt.putIfAbsent(alert.getFingerprint(), new TopicPartitionOffset(
+                        new TopicPartition(record.topic(), record.partition()), record.offset()));
+            }
         }
+    }
+
+    /**
+     * Commits what was read, but never past a held alert: held remediation lives in memory,
+     * so after a restart the alert is read again and waits for its window once more (the
+     * commands already published are known from the commands topic and not asked twice).
+     */
+    private void commit() {
+        heldAt.keySet().removeIf(fingerprint -> remediation.isEmpty() || !remediation.get().isHeld(fingerprint));
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition partition : consumer.assignment()) {
+            long safe = consumer.position(partition);
+            for (TopicPartitionOffset held : heldAt.values()) {
+                if (held.partition().equals(partition)) {
+                    safe = Math.min(safe, held.offset());
+                }
+            }
+            if (!Long.valueOf(safe).equals(committed.get(partition))) {
+                offsets.put(partition, new OffsetAndMetadata(safe));
+            }
+        }
+        if (!offsets.isEmpty()) {
+            consumer.commitSync(offsets);
+            offsets.forEach((partition, offset) -> committed.put(partition, offset.offset()));
+        }
+    }
+
+    private void forgetHeld(Collection<TopicPartition> partitions) {
+        heldAt.entrySet().removeIf(entry -> {
+            if (partitions.contains(entry.getValue().partition())) {
+                remediation.ifPresent(planner -> planner.forget(entry.getKey()));
+                return true;
+            }
+            return false;
+        });
+        partitions.forEach(committed::remove);
+    }
+
+    private record TopicPartitionOffset(TopicPartition partition, long offset) {
     }
 
     private void publish(MaintenanceCommand command) throws InterruptedException {

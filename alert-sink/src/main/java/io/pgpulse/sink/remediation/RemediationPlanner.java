@@ -42,6 +42,7 @@ public final class RemediationPlanner {
     private final Clock clock;
     private final Map<String, Alert> held = new LinkedHashMap<>();
     private final Map<String, Instant> lastCommandBySource = new HashMap<>();
+    private IssuedCommands issued = new IssuedCommands();
 
     public RemediationPlanner(RemediationPolicy policy, SigningKeys keys, BooleanSupplier paused, Clock clock) {
         this.policy = policy;
@@ -75,6 +76,21 @@ public final class RemediationPlanner {
         return plan(alert, entry.get());
     }
 
+    /** Commands published before (by an earlier run of this sink): they are not asked for again. */
+    public synchronized void rememberIssued(IssuedCommands alreadyIssued) {
+        this.issued = alreadyIssued;
+    }
+
+    /** Whether the alert with this fingerprint waits for its window, the rate limit or the switch. */
+    public synchronized boolean isHeld(String fingerprint) {
+        return held.containsKey(fingerprint);
+    }
+
+    /** Drops a held alert that another sink instance now owns (its partition moved). */
+    public synchronized void forget(String fingerprint) {
+        held.remove(fingerprint);
+    }
+
     /** Commands for held alerts that may go now. */
     public synchronized List<MaintenanceCommand> due() {
         List<MaintenanceCommand> out = new ArrayList<>();
@@ -99,10 +115,16 @@ public final class RemediationPlanner {
             return Optional.empty();
         }
         held.remove(alert.getFingerprint());
-        Instant now = clock.instant();
-        lastCommandBySource.put(alert.getSourceId(), now);
         String id = UUID.nameUUIDFromBytes((alert.getFingerprint() + "/" + alert.getStartsAt().toEpochMilli())
                 .getBytes(StandardCharsets.UTF_8)).toString();
+        if (issued.contains(id)) {
+            log.info("{}: remediation of {} was already requested (command {}); not asked again", alert.getSourceId(),
+                    alert.getRule(), id);
+            return Optional.empty();
+        }
+        issued.add(id);
+        Instant now = clock.instant();
+        lastCommandBySource.put(alert.getSourceId(), now);
         MaintenanceCommand command = MaintenanceCommand.newBuilder()
                 .setCommandId(id)
                 .setSourceId(alert.getSourceId())

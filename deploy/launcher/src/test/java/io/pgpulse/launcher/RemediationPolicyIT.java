@@ -86,6 +86,9 @@ class RemediationPolicyIT {
     private long oid;
     private RemediationPlanner planner;
     private RemediationSwitch sinkSwitch;
+    private RemediationPolicy policy;
+    private Clock sinkClock;
+    private AlertSink sink;
     private URI api;
 
     @BeforeAll
@@ -162,14 +165,21 @@ class RemediationPolicyIT {
         };
         sinkSwitch = RemediationSwitch.follow(bootstrap, topics, Duration.ofSeconds(30));
         started.push(sinkSwitch);
-        planner = new RemediationPlanner(policy, keys, sinkSwitch::paused, shifted);
         Notifications notifications = Notifications.start(new Notifications.Settings(bootstrap, registry, topics,
                 topics.prefix() + "-sink", Optional.empty(), Optional.empty(),
                 Optional.of(new InetSocketAddress("127.0.0.1", 0))), Clock.systemUTC());
         started.push(notifications);
         api = notifications.apiUrl().orElseThrow();
-        AlertSink sink = new AlertSink(bootstrap, registry, topics, topics.prefix() + "-sink", Optional.of(planner),
-                new AlertSink.Listener(a -> { }, issued::add));
+        this.policy = policy;
+        this.sinkClock = shifted;
+        startSink();
+    }
+
+    /** The remediation side of the sink alone, as a restart brings it back: a new planner, the same group. */
+    private void startSink() {
+        planner = new RemediationPlanner(policy, keys, sinkSwitch::paused, sinkClock);
+        sink = new AlertSink(runtime.bootstrapServers(), runtime.registryUrl(), topics, topics.prefix() + "-sink",
+                Optional.of(planner), new AlertSink.Listener(a -> { }, issued::add));
         started.push(sink);
         sink.start();
     }
@@ -258,6 +268,31 @@ class RemediationPolicyIT {
         assertThat(vacuumed()).as("last_vacuum of public.%s", table).isTrue();
         assertThat(planner.heldReasons()).isEmpty();
         assertThat(issued).hasSize(1);
+    }
+
+    @Test
+    void heldRemediationSurvivesASinkRestartAndIsAskedForOnce() throws Exception {
+        LocalTime opens = LocalTime.now(ZoneOffset.UTC).plusMinutes(3).truncatedTo(ChronoUnit.MINUTES);
+        MaintenanceWindow window = MaintenanceWindow.parse("mon-sun " + opens + "-" + opens.plusMinutes(30) + " UTC");
+        startServices(policy(List.of(window), false));
+        fire();
+        await().atMost(WAIT).until(() -> heldBecause(planner, "outside the maintenance windows"));
+
+        // The sink stops while the alert waits for its window, and comes back with an empty memory.
+        sink.close();
+        startSink();
+        await().atMost(WAIT).until(() -> heldBecause(planner, "outside the maintenance windows"));
+
+        clockOffset.set(Duration.ofMinutes(4));
+        await().atMost(WAIT).until(() -> commands().size() == 1 && commands().get(0).path("outcome").asText().equals("DONE"));
+        assertThat(vacuumed()).isTrue();
+
+        // Once more: the command is on the commands topic now, so a restarted sink does not ask again.
+        sink.close();
+        startSink();
+        await().atMost(WAIT).until(() -> !planner.isHeld("fp-" + topics.prefix()) && issued.size() == 1
+                && commands().get(0).path("results").size() == 1);
+        assertThat(issued).as("one command for one incident, across two restarts").hasSize(1);
     }
 
     @Test
