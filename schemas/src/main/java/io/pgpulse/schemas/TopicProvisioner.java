@@ -39,6 +39,8 @@ public final class TopicProvisioner {
                 new NewTopic(topics.deadLetters(), Optional.of(partitions), brokerDefault).configs(delete(7 * DAY_MS)),
                 // One partition: every reader must see every switch, in order.
                 new NewTopic(topics.control(), Optional.of(1), brokerDefault).configs(Map.of(
+                        TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)),
+                new NewTopic(topics.silences(), Optional.of(1), brokerDefault).configs(Map.of(
                         TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
     }
 

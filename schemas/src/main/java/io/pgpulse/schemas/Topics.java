@@ -63,7 +63,13 @@ public record Topics(String prefix) {
         return prefix + ".control.v1";
     }
 
+    /** Silences set through the alert sink's API, compacted, keyed by silence id. */
+    public String silences() {
+        return prefix + ".silences.v1";
+    }
+
     public List<String> all() {
-        return List.of(snapshots(), metrics(), alerts(), commands(), commandResults(), deadLetters(), control());
+        return List.of(snapshots(), metrics(), alerts(), commands(), commandResults(), deadLetters(), control(),
+                silences());
     }
 }

@@ -33,7 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The silences, kept durably on a compacted topic ({@link #topic}: key the silence id,
+ * The silences, kept durably on a compacted topic ({@link Topics#silences()}: key the silence id,
  * value its JSON, a tombstone when deleted) so that every sink instance sees the same
  * ones and they survive restarts. Each instance reads the whole topic into memory on
  * start and follows it; writes go to the topic and return once this instance has read
@@ -55,11 +55,6 @@ public final class SilenceStore implements Muting, AutoCloseable {
     private volatile boolean running = true;
     private boolean closed;
 
-    /** The silences topic of an installation: {@code <prefix>.silences.v1}, compacted. */
-    public static String topic(Topics topics) {
-        return topics.prefix() + ".silences.v1";
-    }
-
     private SilenceStore(String bootstrapServers, String topic, Clock clock) {
         this.topic = topic;
         this.clock = clock;
@@ -79,7 +74,7 @@ public final class SilenceStore implements Muting, AutoCloseable {
 
     /** Creates the topic if missing, reads every silence in it, then keeps following it. */
     public static SilenceStore start(String bootstrapServers, Topics topics, Clock clock) {
-        String topic = topic(topics);
+        String topic = topics.silences();
         ensureTopic(bootstrapServers, topic);
         SilenceStore store = new SilenceStore(bootstrapServers, topic, clock);
         try {

@@ -59,6 +59,8 @@ final class DemoCommand implements Callable<Integer> {
             boolean closed = demo.awaitLoop(loopTimeout);
             if (closed) {
                 narrator.say("the loop closed: snapshots -> table_bloat alert -> VACUUM (ANALYZE) -> result -> alert resolved");
+                // The webhook has a consumer group of its own and may hear of the resolution a moment later.
+                demo.webhook().awaitReceived(post -> post.path("status").asText().equals("resolved"), Duration.ofSeconds(15));
                 narrator.say("the webhook received " + demo.webhook().received().size() + " alert events as JSON: "
                         + demo.webhook().received().stream()
                                 .map(post -> post.path("status").asText() + " " + post.path("alertname").asText())

@@ -31,6 +31,9 @@ public final class WebhookReceiver implements AutoCloseable {
                 }
                 JsonNode alert = JSON.readTree(body);
                 received.add(alert);
+                synchronized (received) {
+                    received.notifyAll();
+                }
                 exchange.sendResponseHeaders(204, -1);
             } catch (IOException e) {
                 exchange.sendResponseHeaders(400, -1);
@@ -41,6 +44,22 @@ public final class WebhookReceiver implements AutoCloseable {
 
     public URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/alerts");
+    }
+
+    /** Waits until a post matching {@code wanted} has arrived, at most {@code timeout}; says whether one did. */
+    public boolean awaitReceived(java.util.function.Predicate<JsonNode> wanted, java.time.Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (received) {
+            while (received.stream().noneMatch(wanted)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                received.wait(Math.max(1, left / 1_000_000));
+            }
+            return true;
+        }
     }
 
     public List<JsonNode> received() {
