@@ -1,12 +1,13 @@
 package io.pgpulse.sink;
 
 import io.pgpulse.avro.Alert;
-import io.pgpulse.avro.CommandResult;
+import io.pgpulse.avro.DerivedMetrics;
 import io.pgpulse.avro.MaintenanceCommand;
 import io.pgpulse.schemas.Topics;
 import io.pgpulse.schemas.serde.AvroSerdes;
 import io.pgpulse.sink.remediation.IssuedCommands;
 import io.pgpulse.sink.remediation.RemediationPlanner;
+import io.pgpulse.sink.remediation.RetentionScheduler;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -55,6 +56,8 @@ public final class AlertSink implements Runnable, AutoCloseable {
     private final KafkaConsumer<String, Alert> consumer;
     private final KafkaProducer<String, MaintenanceCommand> producer;
     private final Optional<RemediationPlanner> remediation;
+    private final Optional<RetentionScheduler> retention;
+    private final KafkaConsumer<String, DerivedMetrics> metrics;
     private final String commandsTopic;
     private final Listener listener;
     private final Thread thread;
@@ -66,8 +69,18 @@ public final class AlertSink implements Runnable, AutoCloseable {
 
     public AlertSink(String bootstrapServers, String registryUrl, Topics topics, String groupId,
                      Optional<RemediationPlanner> remediation, Listener listener) {
+        this(bootstrapServers, registryUrl, topics, groupId, remediation, Optional.empty(), listener);
+    }
+
+    /**
+     * @param retention the policy's scheduled old-row cleanups; when active, the metrics topic is read too
+     *                  (group {@code <groupId>-retention}) to learn which sources have the tables
+     */
+    public AlertSink(String bootstrapServers, String registryUrl, Topics topics, String groupId,
+                     Optional<RemediationPlanner> remediation, Optional<RetentionScheduler> retention, Listener listener) {
         AvroSerdes serdes = new AvroSerdes(registryUrl);
         this.remediation = remediation;
+        this.retention = retention.filter(RetentionScheduler::active);
         this.commandsTopic = topics.commands();
         this.listener = listener;
         this.consumer = new KafkaConsumer<>(Map.of(
@@ -83,8 +96,24 @@ public final class AlertSink implements Runnable, AutoCloseable {
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.ACKS_CONFIG, "all"),
                 new StringSerializer(), serdes.serializer(MaintenanceCommand.class));
-        remediation.ifPresent(planner -> planner.rememberIssued(
-                IssuedCommands.load(bootstrapServers, topics.commands(), serdes.deserializer(MaintenanceCommand.class))));
+        if (remediation.isPresent() || this.retention.isPresent()) {
+            IssuedCommands issued = IssuedCommands.load(bootstrapServers, topics.commands(),
+                    serdes.deserializer(MaintenanceCommand.class));
+            remediation.ifPresent(planner -> planner.rememberIssued(issued));
+            this.retention.ifPresent(scheduler -> scheduler.rememberIssued(issued));
+        }
+        if (this.retention.isPresent()) {
+            // Only fresh windows matter for a schedule: a new group starts at the end.
+            this.metrics = new KafkaConsumer<>(Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                    ConsumerConfig.GROUP_ID_CONFIG, groupId + "-retention",
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
+                    new StringDeserializer(), serdes.deserializer(DerivedMetrics.class));
+            metrics.subscribe(List.of(topics.metrics()));
+        } else {
+            this.metrics = null;
+        }
         consumer.subscribe(List.of(topics.alerts()), new ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
@@ -119,6 +148,9 @@ public final class AlertSink implements Runnable, AutoCloseable {
                         }
                     }
                     commit();
+                    if (metrics != null) {
+                        scheduleRetention();
+                    }
                 } catch (RecordDeserializationException e) {
                     log.error("unreadable alert on {} at offset {}: {}; skipped", e.topicPartition(), e.offset(),
                             e.getMessage());
@@ -133,6 +165,9 @@ public final class AlertSink implements Runnable, AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             consumer.close();
+            if (metrics != null) {
+                metrics.close();
+            }
         }
     }
 
@@ -193,6 +228,21 @@ public final class AlertSink implements Runnable, AutoCloseable {
     private record TopicPartitionOffset(TopicPartition partition, long offset) {
     }
 
+    private void scheduleRetention() throws InterruptedException {
+        try {
+            for (ConsumerRecord<String, DerivedMetrics> record : metrics.poll(Duration.ZERO)) {
+                if (record.value() != null) {
+                    for (MaintenanceCommand command : retention.get().onMetrics(record.value())) {
+                        publish(command);
+                    }
+                }
+            }
+        } catch (RecordDeserializationException e) {
+            log.error("unreadable metrics on {} at offset {}: {}; skipped", e.topicPartition(), e.offset(), e.getMessage());
+            metrics.seek(e.topicPartition(), e.offset() + 1);
+        }
+    }
+
     private void publish(MaintenanceCommand command) throws InterruptedException {
         try {
             producer.send(new ProducerRecord<>(commandsTopic, command.getSourceId(), command)).get();
@@ -210,6 +260,9 @@ public final class AlertSink implements Runnable, AutoCloseable {
         closed = true;
         running = false;
         consumer.wakeup();
+        if (metrics != null) {
+            metrics.wakeup();
+        }
         try {
             thread.join(10_000);
         } catch (InterruptedException e) {

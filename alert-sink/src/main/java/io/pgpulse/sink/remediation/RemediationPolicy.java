@@ -28,9 +28,44 @@ import java.util.Optional;
  * @param ratePerSource at most one command per source within this period
  * @param commandTtl    how long a command stays valid
  * @param dryRun        commands are checked and recorded by the executor, never run
+ * @param retention     old-row cleanups run on a schedule inside the windows (opt-in; empty: none)
  */
 public record RemediationPolicy(List<Entry> entries, List<MaintenanceWindow> windows, Duration ratePerSource,
-                                Duration commandTtl, boolean dryRun) {
+                                Duration commandTtl, boolean dryRun, List<Retention> retention) {
+
+    public static final int DEFAULT_BATCH_ROWS = 5_000;
+    public static final int DEFAULT_MAX_BATCHES = 100;
+    public static final Duration DEFAULT_RETENTION_EVERY = Duration.ofDays(1);
+
+    /** A policy without retention cleanups. */
+    public RemediationPolicy(List<Entry> entries, List<MaintenanceWindow> windows, Duration ratePerSource,
+                             Duration commandTtl, boolean dryRun) {
+        this(entries, windows, ratePerSource, commandTtl, dryRun, List.of());
+    }
+
+    /**
+     * The guide's cleanup of old rows for one table, on every source that has it.
+     *
+     * @param schema          the table's schema
+     * @param table           the table's name
+     * @param timestampColumn the column that dates a row
+     * @param keep            rows older than this go
+     * @param batchRows       rows per delete statement
+     * @param maxBatches      statements per run
+     * @param every           how often per source (inside the windows)
+     * @param tags            the source must carry all of these tags (empty: any source)
+     */
+    public record Retention(String schema, String table, String timestampColumn, Duration keep, int batchRows,
+                            int maxBatches, Duration every, Map<String, String> tags) {
+
+        public Retention {
+            tags = Map.copyOf(tags);
+        }
+
+        boolean appliesTo(Map<String, String> sourceTags) {
+            return tags.entrySet().stream().allMatch(t -> t.getValue().equals(sourceTags.get(t.getKey())));
+        }
+    }
 
     /**
      * @param rule    the alert rule name
@@ -67,6 +102,7 @@ public record RemediationPolicy(List<Entry> entries, List<MaintenanceWindow> win
     public RemediationPolicy {
         entries = List.copyOf(entries);
         windows = List.copyOf(windows);
+        retention = List.copyOf(retention);
     }
 
     public static RemediationPolicy defaults(boolean dryRun) {
@@ -97,7 +133,7 @@ public record RemediationPolicy(List<Entry> entries, List<MaintenanceWindow> win
     }
 
     static RemediationPolicy from(ConfigNode root, boolean dryRun) {
-        root.allowOnly("command_ttl", "rate_limit_per_source", "windows", "actions");
+        root.allowOnly("command_ttl", "rate_limit_per_source", "windows", "actions", "retention");
         Duration ttl = root.duration("command_ttl", Duration.ofMinutes(15));
         Duration rate = root.duration("rate_limit_per_source", Duration.ofMinutes(10));
         List<MaintenanceWindow> windows = new ArrayList<>();
@@ -112,7 +148,7 @@ public record RemediationPolicy(List<Entry> entries, List<MaintenanceWindow> win
             }
         }
         List<Entry> entries = new ArrayList<>();
-        for (ConfigNode node : root.list("actions", true)) {
+        for (ConfigNode node : root.list("actions", !root.has("retention"))) {
             node.allowOnly("rule", "action", "tags", "exclude");
             String rule = node.string("rule");
             String actionText = node.string("action");
@@ -120,6 +156,11 @@ public record RemediationPolicy(List<Entry> entries, List<MaintenanceWindow> win
             if (actionText != null) {
                 try {
                     action = MaintenanceAction.valueOf(actionText.toUpperCase(Locale.ROOT));
+                    if (action == MaintenanceAction.RETENTION_DELETE) {
+                        node.require("action").problem("retention_delete runs on a schedule, not for an alert: "
+                                + "declare it under retention:");
+                        action = null;
+                    }
                 } catch (IllegalArgumentException e) {
                     node.require("action").problem("expected one of vacuum_analyze, analyze, reindex_index_concurrently, found "
                             + actionText);
@@ -136,6 +177,60 @@ public record RemediationPolicy(List<Entry> entries, List<MaintenanceWindow> win
                 entries.add(new Entry(rule, action, node.stringMap("tags"), exclude));
             }
         }
-        return new RemediationPolicy(entries, windows, rate, ttl, dryRun);
+        List<Retention> retention = new ArrayList<>();
+        for (ConfigNode node : root.list("retention", false)) {
+            Retention cleanup = retention(node);
+            if (cleanup != null) {
+                retention.add(cleanup);
+            }
+        }
+        return new RemediationPolicy(entries, windows, rate, ttl, dryRun, retention);
+    }
+
+    private static Retention retention(ConfigNode node) {
+        node.allowOnly("table", "timestamp_column", "keep", "batch_rows", "max_batches", "every", "tags");
+        String table = node.string("table");
+        String column = node.string("timestamp_column");
+        Duration keep = node.duration("keep", null);
+        if (!node.has("keep")) {
+            node.require("keep");
+        } else if (keep != null && keep.compareTo(Duration.ofDays(1)) < 0) {
+            node.require("keep").problem("expected at least 1d (agents delete nothing younger), found " + keep);
+            keep = null;
+        }
+        Duration every = node.duration("every", DEFAULT_RETENTION_EVERY);
+        int batchRows = wholeNumber(node, "batch_rows", DEFAULT_BATCH_ROWS, 100_000);
+        int maxBatches = wholeNumber(node, "max_batches", DEFAULT_MAX_BATCHES, 10_000);
+        String schema = null;
+        String name = null;
+        if (table != null) {
+            int dot = table.indexOf('.');
+            if (dot <= 0 || dot == table.length() - 1) {
+                node.require("table").problem("expected schema.table, e.g. public.audit_logs, found '" + table + "'");
+            } else {
+                schema = table.substring(0, dot);
+                name = table.substring(dot + 1);
+            }
+        }
+        if (schema == null || column == null || keep == null || every == null || batchRows < 1 || maxBatches < 1) {
+            return null;
+        }
+        return new Retention(schema, name, column, keep, batchRows, maxBatches, every, node.stringMap("tags"));
+    }
+
+    private static int wholeNumber(ConfigNode node, String key, int defaultValue, int max) {
+        if (!node.has(key)) {
+            return defaultValue;
+        }
+        Double value = node.number(key);
+        if (value == null) {
+            return -1; // not a number: already reported
+        }
+        if (value != Math.rint(value) || value < 1 || value > max) {
+            node.require(key).problem("expected a whole number from 1 to " + max + ", found '"
+                    + node.require(key).asString() + "'");
+            return -1;
+        }
+        return value.intValue();
     }
 }

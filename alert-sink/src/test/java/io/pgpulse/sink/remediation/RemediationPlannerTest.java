@@ -110,6 +110,21 @@ class RemediationPlannerTest {
                 .hasMessageContaining("bad-window.bad.yaml:2: windows[0]: expected days like mon");
         assertThatThrownBy(() -> RemediationPolicy.load(fixture("unknown-key.bad.yaml"), true))
                 .hasMessageContaining("unknown-key.bad.yaml:4: actions[0].max_size: unknown key");
+        assertThat(sample.retention()).singleElement().satisfies(r -> {
+            assertThat(r.schema()).isEqualTo("public");
+            assertThat(r.table()).isEqualTo("audit_logs");
+            assertThat(r.timestampColumn()).isEqualTo("created_at");
+            assertThat(r.keep()).isEqualTo(Duration.ofDays(90));
+            assertThat(r.batchRows()).isEqualTo(5000);
+            assertThat(r.tags()).containsEntry("env", "prod");
+        });
+        assertThatThrownBy(() -> RemediationPolicy.load(fixture("retention-too-short.bad.yaml"), true))
+                .hasMessageContaining("retention-too-short.bad.yaml:4: retention[0].keep: expected at least 1d");
+        assertThatThrownBy(() -> RemediationPolicy.load(fixture("retention-as-action.bad.yaml"), true))
+                .hasMessageContaining("retention-as-action.bad.yaml:3: actions[0].action: retention_delete runs on a schedule");
+        assertThatThrownBy(() -> RemediationPolicy.load(fixture("retention-bad-table.bad.yaml"), true))
+                .hasMessageContaining("retention-bad-table.bad.yaml:2: retention[0].table: expected schema.table")
+                .hasMessageContaining("retention-bad-table.bad.yaml:5: retention[0].batch_rows: expected a whole number from 1 to 100000");
     }
 
     private static Path fixture(String name) throws Exception {

@@ -1,5 +1,6 @@
 package io.pgpulse.collector.command;
 
+import io.pgpulse.avro.MaintenanceAction;
 import io.pgpulse.avro.MaintenanceCommand;
 import io.pgpulse.schemas.command.CommandSignature;
 import io.pgpulse.schemas.command.MaintenanceWindow;
@@ -30,6 +31,9 @@ final class CommandChecks {
         passed.add("valid until " + command.getExpiresAt());
         passed.add(command.getAction() + " on this agent's allow-list");
         passed.add(policy.windows().isEmpty() ? "no maintenance window required" : "inside a maintenance window");
+        if (command.getRetention() != null) {
+            passed.add("retention keeps at least " + RetentionDelete.MIN_KEEP.toDays() + " day, batches within limits");
+        }
         return passed;
     }
 
@@ -63,6 +67,12 @@ final class CommandChecks {
         }
         if (command.getTarget().getSchemaName() == null) {
             return Optional.of("target " + command.getTarget().getName() + " names no schema");
+        }
+        if (command.getAction() == MaintenanceAction.RETENTION_DELETE) {
+            Optional<String> retention = RetentionDelete.refusal(command);
+            if (retention.isPresent()) {
+                return retention;
+            }
         }
         if (!policy.windows().isEmpty() && policy.windows().stream().noneMatch(w -> w.isOpen(now))) {
             String next = policy.windows().stream()

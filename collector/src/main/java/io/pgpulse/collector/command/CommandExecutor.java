@@ -121,6 +121,9 @@ public final class CommandExecutor {
                 }
                 checks.add("server version has no known REINDEX CONCURRENTLY bug");
             }
+            if (command.getAction() == MaintenanceAction.RETENTION_DELETE) {
+                return retention(command, conn, oid, quoted, checks, result);
+            }
             String sql = MaintenanceStatement.sqlFor(command.getAction(), command.getTarget());
             result.setStatement(sql);
             ObjectState before = state(conn, command.getTarget().getKind(), oid);
@@ -147,6 +150,31 @@ public final class CommandExecutor {
         } catch (SQLException e) {
             return failure(command, attempt, result, e);
         }
+    }
+
+    /**
+     * The old rows of one table, batch by batch. No size limit applies: each batch is small
+     * whatever the table's size, and a big table is where retention matters most.
+     */
+    private Outcome retention(MaintenanceCommand command, Connection conn, long oid, String quoted, List<String> checks,
+                              CommandResult.Builder result) throws SQLException {
+        String column = command.getRetention().getTimestampColumn();
+        Optional<String> problem = RetentionDelete.tableProblem(conn, oid, quoted, column);
+        if (problem.isPresent()) {
+            return done(skipped(result, problem.get()));
+        }
+        checks.add(quoted + " is a plain table with a date or time column " + column);
+        String description = RetentionDelete.describe(quoted, command.getRetention());
+        result.setStatement(description);
+        result.setBefore(state(conn, ObjectKind.TABLE, oid));
+        if (command.getDryRun()) {
+            return done(skipped(result, "dry run: every check passed; " + description + " was not executed"));
+        }
+        long deleted = RetentionDelete.run(conn, quoted, command.getRetention());
+        result.setRowsDeleted(deleted);
+        result.setAfter(state(conn, ObjectKind.TABLE, oid));
+        log.info("{}: {} done: {} rows deleted", command.getSourceId(), description, deleted);
+        return done(result.setOutcome(CommandOutcome.DONE).setReason(null).setFinishedAt(clock.instant()).build());
     }
 
     private Outcome failure(MaintenanceCommand command, int attempt, CommandResult.Builder result, SQLException e) {

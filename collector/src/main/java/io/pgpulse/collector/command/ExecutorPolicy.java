@@ -38,9 +38,14 @@ public record ExecutorPolicy(SigningKeys keys, Set<MaintenanceAction> allowedAct
         }
     }
 
-    /** Every action, any time, the default timeouts and size limit; accepts commands signed with {@code keys}. */
+    /**
+     * Every action but {@code RETENTION_DELETE} (which deletes data, so an agent must list it in
+     * {@code allowed_actions} itself), any time, the default timeouts and size limit; accepts
+     * commands signed with {@code keys}.
+     */
     public static ExecutorPolicy defaults(SigningKeys keys) {
-        return new ExecutorPolicy(keys, EnumSet.allOf(MaintenanceAction.class), List.of(), DEFAULT_LOCK_TIMEOUT,
+        return new ExecutorPolicy(keys, EnumSet.complementOf(EnumSet.of(MaintenanceAction.RETENTION_DELETE)), List.of(),
+                DEFAULT_LOCK_TIMEOUT,
                 DEFAULT_STATEMENT_TIMEOUT, 3, Duration.ofSeconds(30), DEFAULT_MAX_OBJECT_BYTES);
     }
 

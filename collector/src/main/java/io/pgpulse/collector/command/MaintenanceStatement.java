@@ -23,6 +23,7 @@ final class MaintenanceStatement {
             case VACUUM_ANALYZE -> "VACUUM (ANALYZE) " + qualified;
             case ANALYZE -> "ANALYZE " + qualified;
             case REINDEX_INDEX_CONCURRENTLY -> "REINDEX INDEX CONCURRENTLY " + qualified;
+            case RETENTION_DELETE -> throw new IllegalArgumentException("RETENTION_DELETE runs in batches: see RetentionDelete");
         };
     }
 

@@ -212,6 +212,60 @@ class CommandExecutorIT {
         assertThat(retried.result().getOutcome()).as(retried.result().getReason()).isEqualTo(CommandOutcome.DONE);
     }
 
+    @Test
+    void retentionDeletesOnlyRowsOlderThanTheCutOffInBatchesAndOnlyWhenAllowed() throws Exception {
+        String table = "audit \"logs\"; ünïcødé";
+        try (Connection conn = postgres.connect(DB); Statement st = conn.createStatement()) {
+            st.execute("CREATE TABLE " + qualified("public", table) + " (id int, created_at timestamptz, note text)");
+            st.execute("INSERT INTO " + qualified("public", table)
+                    + " SELECT i, now() - interval '120 days', 'old' FROM generate_series(1, 3000) i");
+            st.execute("INSERT INTO " + qualified("public", table)
+                    + " SELECT i, now() - interval '10 days', 'recent' FROM generate_series(3001, 3500) i");
+        }
+        long tableOid = oid("public", table);
+        java.util.function.BiFunction<String, Long, MaintenanceCommand> retention = (column, keepMs) ->
+                signed(command(MaintenanceAction.RETENTION_DELETE, ObjectKind.TABLE, "public", table, tableOid)
+                        .setRetention(io.pgpulse.avro.RetentionSpec.newBuilder().setTimestampColumn(column)
+                                .setOlderThanMs(keepMs).setBatchRows(1000).setMaxBatches(2).build()));
+        long ninetyDays = Duration.ofDays(90).toMillis();
+        ExecutorPolicy allowing = ExecutorPolicy.defaults(KEYS).withAllowedActions(EnumSet.allOf(MaintenanceAction.class));
+
+        // Opt-in on the agent: the default allow-list does not delete data.
+        assertThat(executor(ExecutorPolicy.defaults(KEYS)).execute(retention.apply("created_at", ninetyDays), 1).result()
+                .getReason()).contains("not on this agent's allow-list");
+        assertThat(executor(allowing).execute(retention.apply("created_at", 3_600_000L), 1).result().getReason())
+                .contains("deletes nothing younger than 1 day");
+        assertThat(executor(allowing).execute(retention.apply("id", ninetyDays), 1).result().getReason())
+                .contains("is int4, expected timestamp, timestamptz or date");
+        assertThat(executor(allowing).execute(retention.apply("no_such_column", ninetyDays), 1).result().getReason())
+                .contains("has no column \"no_such_column\"");
+        assertThat(rows(table)).isEqualTo(3500);
+
+        // Two batches of 1,000 per command: the rest waits for the next run.
+        CommandResult first = executor(allowing).execute(retention.apply("created_at", ninetyDays), 1).result();
+        assertThat(first.getOutcome()).as("%s", first.getReason()).isEqualTo(CommandOutcome.DONE);
+        assertThat(first.getRowsDeleted()).isEqualTo(2000);
+        assertThat(first.getStatement()).startsWith("DELETE FROM " + qualified("public", table)
+                + " WHERE \"created_at\" < now() - interval '7776000 seconds' in batches of 1,000 rows");
+        assertThat(first.getChecksPassed()).contains("retention keeps at least 1 day, batches within limits");
+        CommandResult second = executor(allowing).execute(retention.apply("created_at", ninetyDays), 1).result();
+        assertThat(second.getRowsDeleted()).isEqualTo(1000);
+        assertThat(rows(table)).as("only the recent rows are left").isEqualTo(500);
+        try (Connection conn = postgres.connect(DB); Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM " + qualified("public", table) + " WHERE note = 'old'")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isZero();
+        }
+    }
+
+    private static long rows(String table) throws Exception {
+        try (Connection conn = postgres.connect(DB); Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM " + qualified("public", table))) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
     private static long oid(String schema, String name) throws Exception {
         try (Connection conn = postgres.connect(DB); PreparedStatement ps = conn.prepareStatement(
                 "SELECT c.oid::bigint FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ? AND c.relname = ?")) {

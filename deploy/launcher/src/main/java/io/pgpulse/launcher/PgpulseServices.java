@@ -11,6 +11,7 @@ import io.pgpulse.schemas.command.RemediationSwitch;
 import io.pgpulse.sink.history.HistoryStore;
 import io.pgpulse.sink.remediation.RemediationPlanner;
 import io.pgpulse.sink.remediation.RemediationPolicy;
+import io.pgpulse.sink.remediation.RetentionScheduler;
 import io.pgpulse.sink.routing.Notifications;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -67,6 +68,7 @@ public final class PgpulseServices implements AutoCloseable {
             services.started.push(notifications);
             services.notifications = notifications;
             Optional<RemediationPlanner> remediation = Optional.empty();
+            Optional<RetentionScheduler> retention = Optional.empty();
             PgpulseConfig.Remediation rem = config.remediation();
             if (rem.enabled()) {
                 RemediationSwitch remediationSwitch = RemediationSwitch.follow(bootstrapServers, config.kafka().topics(),
@@ -76,9 +78,11 @@ public final class PgpulseServices implements AutoCloseable {
                         ? RemediationPolicy.defaults(rem.dryRun()) : RemediationPolicy.load(rem.policyFile(), rem.dryRun());
                 remediation = Optional.of(new RemediationPlanner(policy, rem.keys(), remediationSwitch::paused,
                         Clock.systemUTC()));
+                retention = Optional.of(new RetentionScheduler(policy, rem.keys(), remediationSwitch::paused,
+                        Clock.systemUTC()));
             }
             AlertSink sink = new AlertSink(bootstrapServers, registryUrl, config.kafka().topics(),
-                    config.kafka().topics().prefix() + "-alert-sink", remediation, listeners.sink());
+                    config.kafka().topics().prefix() + "-alert-sink", remediation, retention, listeners.sink());
             services.started.push(sink);
             sink.start();
 

@@ -7,10 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgpulse.avro.Alert;
 import io.pgpulse.avro.AlertStatus;
+import io.pgpulse.avro.DerivedMetrics;
+import io.pgpulse.avro.MaintenanceAction;
 import io.pgpulse.avro.MaintenanceCommand;
 import io.pgpulse.avro.ObjectKind;
 import io.pgpulse.avro.ObjectRef;
 import io.pgpulse.avro.Severity;
+import io.pgpulse.avro.TableMetrics;
 import io.pgpulse.collector.CollectorAgent;
 import io.pgpulse.collector.command.ExecutorPolicy;
 import io.pgpulse.collector.target.TargetConfig;
@@ -25,6 +28,7 @@ import io.pgpulse.schemas.serde.AvroSerdes;
 import io.pgpulse.sink.AlertSink;
 import io.pgpulse.sink.remediation.RemediationPlanner;
 import io.pgpulse.sink.remediation.RemediationPolicy;
+import io.pgpulse.sink.remediation.RetentionScheduler;
 import io.pgpulse.sink.routing.Notifications;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -44,6 +48,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -143,7 +148,8 @@ class RemediationPolicyIT {
         TargetConfig target = new TargetConfig("pg-policy", postgres.jdbcUrl("app"), postgres.user(), null,
                 Duration.ofSeconds(5), Map.of("env", "prod"));
         CollectorAgent agent = new CollectorAgent(bootstrap, registry, topics, List.of(target), "policy-it",
-                ExecutorPolicy.defaults(keys), CollectorAgent.Listener.quiet());
+                ExecutorPolicy.defaults(keys).withAllowedActions(EnumSet.allOf(MaintenanceAction.class)),
+                CollectorAgent.Listener.quiet());
         started.push(agent);
         agent.start();
 
@@ -179,14 +185,15 @@ class RemediationPolicyIT {
     private void startSink() {
         planner = new RemediationPlanner(policy, keys, sinkSwitch::paused, sinkClock);
         sink = new AlertSink(runtime.bootstrapServers(), runtime.registryUrl(), topics, topics.prefix() + "-sink",
-                Optional.of(planner), new AlertSink.Listener(a -> { }, issued::add));
+                Optional.of(planner), Optional.of(new RetentionScheduler(policy, keys, sinkSwitch::paused, sinkClock)),
+                new AlertSink.Listener(a -> { }, issued::add));
         started.push(sink);
         sink.start();
     }
 
     private static RemediationPolicy policy(List<MaintenanceWindow> windows, boolean dryRun) {
         return new RemediationPolicy(List.of(new RemediationPolicy.Entry("table_bloat",
-                io.pgpulse.avro.MaintenanceAction.VACUUM_ANALYZE, Map.of("env", "prod"), List.of())),
+                MaintenanceAction.VACUUM_ANALYZE, Map.of("env", "prod"), List.of())),
                 windows, Duration.ofMinutes(10), Duration.ofMinutes(15), dryRun);
     }
 
@@ -293,6 +300,54 @@ class RemediationPolicyIT {
         await().atMost(WAIT).until(() -> !planner.isHeld("fp-" + topics.prefix()) && issued.size() == 1
                 && commands().get(0).path("results").size() == 1);
         assertThat(issued).as("one command for one incident, across two restarts").hasSize(1);
+    }
+
+    @Test
+    void retentionCleanupRunsOnTheTableTheMetricsShowAndDeletesOnlyOldRows() throws Exception {
+        try (Connection conn = postgres.connect("app"); Statement st = conn.createStatement()) {
+            st.execute("CREATE TABLE public." + table + "_audit (id int, created_at timestamptz)");
+            st.execute("INSERT INTO public." + table + "_audit SELECT i, now() - interval '100 days' FROM generate_series(1, 1200) i");
+            st.execute("INSERT INTO public." + table + "_audit SELECT i, now() FROM generate_series(1, 300) i");
+        }
+        long auditOid;
+        try (Connection conn = postgres.connect("app"); Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT 'public." + table + "_audit'::regclass::oid::bigint")) {
+            rs.next();
+            auditOid = rs.getLong(1);
+        }
+        RemediationPolicy.Retention cleanup = new RemediationPolicy.Retention("public", table + "_audit", "created_at",
+                Duration.ofDays(90), 500, 10, Duration.ofDays(1), Map.of("env", "prod"));
+        startServices(new RemediationPolicy(List.of(), List.of(), Duration.ofMinutes(10), Duration.ofMinutes(15), false,
+                List.of(cleanup)));
+        DerivedMetrics window = DerivedMetrics.newBuilder()
+                .setSourceId("pg-policy/app").setWindowStart(Instant.now().minusSeconds(60)).setWindowEnd(Instant.now())
+                .setSnapshots(6).setCoveredMs(60_000).setUp(true).setTags(Map.of("env", "prod"))
+                .setTables(List.of(TableMetrics.newBuilder()
+                        .setTable(ObjectRef.newBuilder().setKind(ObjectKind.TABLE).setSchemaName("public")
+                                .setName(table + "_audit").setOid(auditOid).build())
+                        .setNLiveTup(1500).setNDeadTup(0).setNModSinceAnalyze(0).setModificationsPerS(0)
+                        .setSeqScanPerS(0).setIdxScanPerS(0).build()))
+                .build();
+        try (KafkaProducer<String, DerivedMetrics> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, runtime.bootstrapServers()),
+                new StringSerializer(), new AvroSerdes(runtime.registryUrl()).serializer(DerivedMetrics.class))) {
+            // The sink reads metrics from the end on: publish windows until one reaches it, as the processor would.
+            await().atMost(WAIT).until(() -> {
+                producer.send(new ProducerRecord<>(topics.metrics(), window.getSourceId(), window)).get();
+                return commands().size() == 1 && commands().get(0).path("outcome").asText().equals("DONE");
+            });
+        }
+        JsonNode done = commands().get(0);
+        assertThat(done.path("action").asText()).isEqualTo("RETENTION_DELETE");
+        assertThat(done.path("target").path("oid").asLong()).isEqualTo(auditOid);
+        assertThat(issued).as("one cleanup per source and day, however many windows").hasSize(1);
+        try (Connection conn = postgres.connect("app"); Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*), count(*) FILTER (WHERE created_at < now() - interval '90 days')"
+                     + " FROM public." + table + "_audit")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(300);
+            assertThat(rs.getLong(2)).isZero();
+        }
     }
 
     @Test

@@ -18,7 +18,7 @@ import javax.crypto.spec.SecretKeySpec;
  * Signs and verifies maintenance commands with HMAC-SHA256. The signature covers the
  * command's canonical bytes: every field that decides what runs where and when
  * (id, source, action, target schema/name/OID/kind, alert, issue and expiry time,
- * dry-run flag, key id), each length-prefixed, in a fixed order that does not depend
+ * dry-run flag, key id, and the retention cut-off and batch sizes when set), each length-prefixed, in a fixed order that does not depend
  * on the Avro schema version. The reason text is covered too, so a log of what was
  * asked and why cannot be rewritten.
  */
@@ -77,6 +77,14 @@ public final class CommandSignature {
             out.writeLong(c.getExpiresAt().toEpochMilli());
             out.writeBoolean(c.getDryRun());
             text(out, c.getKeyId());
+            // Appended only when present, so the bytes of commands without it are those of before.
+            if (c.getRetention() != null) {
+                text(out, "retention");
+                text(out, c.getRetention().getTimestampColumn());
+                out.writeLong(c.getRetention().getOlderThanMs());
+                out.writeInt(c.getRetention().getBatchRows());
+                out.writeInt(c.getRetention().getMaxBatches());
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -7,6 +7,7 @@ import io.pgpulse.avro.MaintenanceAction;
 import io.pgpulse.avro.MaintenanceCommand;
 import io.pgpulse.avro.ObjectKind;
 import io.pgpulse.avro.ObjectRef;
+import io.pgpulse.avro.RetentionSpec;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,26 @@ class CommandSignatureTest {
                 MaintenanceCommand.newBuilder(signed).setExpiresAt(Instant.parse("2027-01-01T00:00:00Z")).build(),
                 MaintenanceCommand.newBuilder(signed).setCommandId("another-id").build(),
                 MaintenanceCommand.newBuilder(signed).setDryRun(true).build(),
+        };
+        for (MaintenanceCommand forged : altered) {
+            assertThat(CommandSignature.problem(forged, keys)).contains("signature does not match (forged or altered)");
+        }
+    }
+
+    @Test
+    void retentionCutOffAndBatchSizesAreCovered() {
+        SigningKeys keys = SigningKeys.parse(NEW);
+        RetentionSpec spec = RetentionSpec.newBuilder().setTimestampColumn("created_at")
+                .setOlderThanMs(90L * 24 * 3600 * 1000).setBatchRows(5000).setMaxBatches(100).build();
+        MaintenanceCommand signed = CommandSignature.sign(MaintenanceCommand.newBuilder(command())
+                .setAction(MaintenanceAction.RETENTION_DELETE).setRetention(spec).build(), keys);
+        assertThat(CommandSignature.problem(signed, keys)).isEmpty();
+        MaintenanceCommand[] altered = {
+                MaintenanceCommand.newBuilder(signed).setRetention(RetentionSpec.newBuilder(spec).setOlderThanMs(1).build()).build(),
+                MaintenanceCommand.newBuilder(signed).setRetention(RetentionSpec.newBuilder(spec).setTimestampColumn("id").build()).build(),
+                MaintenanceCommand.newBuilder(signed).setRetention(RetentionSpec.newBuilder(spec).setBatchRows(1_000_000).build()).build(),
+                MaintenanceCommand.newBuilder(signed).setRetention(RetentionSpec.newBuilder(spec).setMaxBatches(1_000_000).build()).build(),
+                MaintenanceCommand.newBuilder(signed).setRetention(null).build(),
         };
         for (MaintenanceCommand forged : altered) {
             assertThat(CommandSignature.problem(forged, keys)).contains("signature does not match (forged or altered)");

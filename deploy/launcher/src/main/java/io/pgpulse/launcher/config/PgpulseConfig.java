@@ -351,7 +351,7 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
                 try {
                     allowed.add(MaintenanceAction.valueOf(String.valueOf(text).toUpperCase(java.util.Locale.ROOT)));
                 } catch (IllegalArgumentException e) {
-                    action.problem("expected one of vacuum_analyze, analyze, reindex_index_concurrently, found " + text);
+                    action.problem("expected one of vacuum_analyze, analyze, reindex_index_concurrently, retention_delete, found " + text);
                 }
             }
             List<MaintenanceWindow> windows = new ArrayList<>();
