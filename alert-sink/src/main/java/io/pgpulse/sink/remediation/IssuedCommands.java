@@ -1,20 +1,13 @@
 package io.pgpulse.sink.remediation;
 
 import io.pgpulse.avro.MaintenanceCommand;
+import io.pgpulse.schemas.kafka.TopicLedger;
 import io.pgpulse.schemas.serde.AvroDeserializer;
-import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,30 +47,17 @@ public final class IssuedCommands {
     public static IssuedCommands load(String bootstrapServers, String commandsTopic,
                                       AvroDeserializer<MaintenanceCommand> commands) {
         IssuedCommands issued = new IssuedCommands();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(commandsTopic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (record.value() == null) {
-                        continue;
-                    }
-                    try {
-                        issued.add(commands.deserialize(record.topic(), record.value()).getCommandId());
-                    } catch (SerializationException e) {
-                        log.warn("unreadable command on {}-{} at offset {}: {}", record.topic(), record.partition(),
-                                record.offset(), e.getMessage());
-                    }
-                }
+        TopicLedger.readToEnd(bootstrapServers, commandsTopic, record -> {
+            if (record.value() == null) {
+                return;
             }
-        }
+            try {
+                issued.add(commands.deserialize(record.topic(), record.value()).getCommandId());
+            } catch (SerializationException e) {
+                log.warn("unreadable command on {}-{} at offset {}: {}", record.topic(), record.partition(),
+                        record.offset(), e.getMessage());
+            }
+        });
         log.info("{} commands already issued (read from {})", issued.size(), commandsTopic);
         return issued;
     }
