@@ -97,6 +97,9 @@ class RemediationFollowUpTopologyTest {
     void resolutionAfterVacuumNamesTheCommandAndItsEffect() {
         Alert firing = fire();
         pipeline.pipe(result("c1", firing.getFingerprint(), CommandOutcome.DONE, at(22)));
+        // The same command replayed later is refused by the agent; that refusal does not replace what ran.
+        pipeline.pipe(CommandResult.newBuilder(result("c1", firing.getFingerprint(), CommandOutcome.SKIPPED, at(23)))
+                .setReason("replay: command id c1 was already executed").build());
         tableWith(35, 0); // closes [20,30), which saw the bloat before the VACUUM
         tableWith(45, 0); // closes [30,40): clean, resolves
 

@@ -2,6 +2,7 @@ package io.pgpulse.processor.alert;
 
 import io.pgpulse.avro.Alert;
 import io.pgpulse.avro.AlertStatus;
+import io.pgpulse.avro.CommandOutcome;
 import io.pgpulse.avro.CommandResult;
 import io.pgpulse.avro.DerivedMetrics;
 import io.pgpulse.avro.ObjectRef;
@@ -86,6 +87,11 @@ public final class AlertLifecycleProcessor implements Processor<String, Lifecycl
         Alert open = firing.get(key);
         if (open == null) {
             return;
+        }
+        CommandResult known = remediation.get(key);
+        if (known != null && known.getCommandId().equals(result.getCommandId())
+                && result.getOutcome() == CommandOutcome.SKIPPED) {
+            return; // a replay of a command that already ran is refused; what it did stands
         }
         remediation.put(key, result);
         escalateIfDue(key, open, result.getFinishedAt());
