@@ -4,6 +4,7 @@ import io.pgpulse.avro.Alert;
 import io.pgpulse.avro.CommandResult;
 import io.pgpulse.avro.MaintenanceCommand;
 import io.pgpulse.schemas.Topics;
+import io.pgpulse.schemas.kafka.PollingThreads;
 import io.pgpulse.schemas.serde.AvroDeserializer;
 import io.pgpulse.schemas.serde.AvroSerdes;
 import java.sql.SQLException;
@@ -171,18 +172,7 @@ public final class HistoryRecorder implements Runnable, AutoCloseable {
         }
         closed = true;
         running = false;
-        consumer.wakeup();
-        if (thread.isAlive()) {
-            try {
-                thread.join(2_000);
-                thread.interrupt();
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        } else {
-            consumer.close();
-        }
+        PollingThreads.stop(thread, consumer);
         store.close();
     }
 }

@@ -8,6 +8,7 @@ import io.pgpulse.avro.MaintenanceCommand;
 import io.pgpulse.avro.ObjectRef;
 import io.pgpulse.avro.ObjectState;
 import io.pgpulse.schemas.Topics;
+import io.pgpulse.schemas.kafka.PollingThreads;
 import io.pgpulse.schemas.serde.AvroDeserializer;
 import io.pgpulse.schemas.serde.AvroSerdes;
 import java.time.Clock;
@@ -258,15 +259,6 @@ public final class RecentCommands implements Runnable, AutoCloseable {
         }
         closed = true;
         running = false;
-        consumer.wakeup();
-        if (thread.isAlive()) {
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        } else {
-            consumer.close();
-        }
+        PollingThreads.stop(thread, consumer);
     }
 }

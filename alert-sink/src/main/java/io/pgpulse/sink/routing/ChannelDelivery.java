@@ -1,6 +1,7 @@
 package io.pgpulse.sink.routing;
 
 import io.pgpulse.avro.Alert;
+import io.pgpulse.schemas.kafka.PollingThreads;
 import io.pgpulse.schemas.serde.AvroDeserializer;
 import io.pgpulse.sink.channel.Channel;
 import java.io.IOException;
@@ -217,18 +218,6 @@ public final class ChannelDelivery implements Runnable, AutoCloseable {
         }
         closed = true;
         running = false;
-        consumer.wakeup();
-        if (thread.isAlive()) {
-            try {
-                thread.join(2_000);
-                // Still inside a channel's retry pause: cut it short.
-                thread.interrupt();
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        } else {
-            consumer.close();
-        }
+        PollingThreads.stop(thread, consumer);
     }
 }

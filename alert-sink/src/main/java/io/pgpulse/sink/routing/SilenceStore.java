@@ -2,6 +2,7 @@ package io.pgpulse.sink.routing;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pgpulse.schemas.Topics;
+import io.pgpulse.schemas.kafka.PollingThreads;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -246,16 +247,7 @@ public final class SilenceStore implements Muting, AutoCloseable {
         }
         closed = true;
         running = false;
-        consumer.wakeup();
-        if (reader.isAlive()) {
-            try {
-                reader.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        } else {
-            consumer.close();
-        }
+        PollingThreads.stop(reader, consumer);
         producer.close();
     }
 }
