@@ -21,6 +21,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import org.slf4j.Logger;
@@ -37,6 +38,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /commands}: the recent maintenance commands, newest first, each with its outcome
  *       ({@code PENDING} until a result arrives) and every result; {@code ?source=<cluster>/<db>} keeps
  *       one database's, {@code ?limit=N} (default {@value #DEFAULT_COMMANDS_LIMIT}) caps the list</li>
+ *   <li>{@code GET /remediation}: the kill switch, the policy (dry run, windows, rate limit) and every
+ *       alert whose maintenance is held, with why ({@code {"enabled": false}} when remediation is off)</li>
  * </ul>
  * Silences are stored in the {@link SilenceStore}, so every sink instance applies them;
  * commands come from {@link RecentCommands}.
@@ -53,6 +56,7 @@ public final class SinkApi implements AutoCloseable {
     private final SilenceStore store;
     private final RecentCommands commands;
     private final Clock clock;
+    private volatile Supplier<JsonNode> remediation = () -> JSON.createObjectNode().put("enabled", false);
     private boolean closed;
 
     private SinkApi(HttpServer server, SilenceStore store, RecentCommands commands, Clock clock) {
@@ -68,10 +72,11 @@ public final class SinkApi implements AutoCloseable {
         server.setExecutor(executor);
         server.createContext("/silences", this::handle);
         server.createContext("/commands", this::handleCommands);
+        server.createContext("/remediation", this::handleRemediation);
         server.createContext("/", exchange -> {
             try (exchange) {
                 error(exchange, 404, "no such resource: " + exchange.getRequestURI().getPath()
-                        + " (try /silences or /commands)");
+                        + " (try /silences, /commands or /remediation)");
             }
         });
     }
@@ -92,6 +97,24 @@ public final class SinkApi implements AutoCloseable {
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
             route(exchange);
+        }
+    }
+
+    /** What {@code GET /remediation} shows: the kill switch, the policy and what is held; set once remediation runs. */
+    public void showRemediation(Supplier<JsonNode> view) {
+        this.remediation = view;
+    }
+
+    private void handleRemediation(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!exchange.getRequestMethod().equals("GET")) {
+                error(exchange, 405, exchange.getRequestMethod() + " /remediation: expected GET");
+                return;
+            }
+            send(exchange, 200, remediation.get());
+        } catch (RuntimeException e) {
+            log.error("sink API: {} {} failed: {}", exchange.getRequestMethod(), exchange.getRequestURI(), e.toString(), e);
+            error(exchange, 500, e.getMessage());
         }
     }
 

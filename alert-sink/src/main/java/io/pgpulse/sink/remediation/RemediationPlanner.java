@@ -1,5 +1,8 @@
 package io.pgpulse.sink.remediation;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgpulse.avro.Alert;
 import io.pgpulse.avro.AlertStatus;
 import io.pgpulse.avro.MaintenanceCommand;
@@ -35,6 +38,8 @@ public final class RemediationPlanner {
     /** A decision about one alert, for the record and for people. */
     public record Decision(Alert alert, MaintenanceCommand command, String heldBecause) {
     }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final RemediationPolicy policy;
     private final SigningKeys keys;
@@ -89,6 +94,26 @@ public final class RemediationPlanner {
     /** Drops a held alert that another sink instance now owns (its partition moved). */
     public synchronized void forget(String fingerprint) {
         held.remove(fingerprint);
+    }
+
+    /** What waits and why, and the policy it waits on, for people ({@code GET /remediation}). */
+    public synchronized ObjectNode toJson() {
+        ObjectNode view = JSON.createObjectNode();
+        view.put("dryRun", policy.dryRun());
+        ArrayNode windows = view.putArray("windows");
+        policy.windows().forEach(w -> windows.add(w.toString()));
+        view.put("rateLimitPerSource", policy.ratePerSource().toString());
+        view.put("commandTtl", policy.commandTtl().toString());
+        ArrayNode list = view.putArray("held");
+        for (Alert alert : held.values()) {
+            ObjectNode item = list.addObject();
+            item.put("source", alert.getSourceId());
+            item.put("rule", alert.getRule());
+            item.put("object", alert.getObject().getSchemaName() + "." + alert.getObject().getName());
+            item.put("firingSince", alert.getStartsAt().toString());
+            item.put("reason", holdReason(alert).orElse("due now"));
+        }
+        return view;
     }
 
     /** Commands for held alerts that may go now. */

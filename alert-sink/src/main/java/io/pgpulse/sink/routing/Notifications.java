@@ -93,6 +93,13 @@ public final class Notifications implements AutoCloseable {
         }
     }
 
+    /** Makes {@code GET /remediation} show {@code view} (when the API runs). */
+    public void showRemediation(java.util.function.Supplier<com.fasterxml.jackson.databind.JsonNode> view) {
+        if (api != null) {
+            api.showRemediation(view);
+        }
+    }
+
     /** Where the silence API answers, if it runs. */
     public Optional<URI> apiUrl() {
         return Optional.ofNullable(api).map(SinkApi::url);

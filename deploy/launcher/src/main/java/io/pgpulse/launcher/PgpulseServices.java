@@ -11,6 +11,7 @@ import io.pgpulse.schemas.command.RemediationSwitch;
 import io.pgpulse.sink.history.HistoryStore;
 import io.pgpulse.sink.remediation.RemediationPlanner;
 import io.pgpulse.sink.remediation.RemediationPolicy;
+import io.pgpulse.sink.remediation.RemediationView;
 import io.pgpulse.sink.remediation.RetentionScheduler;
 import io.pgpulse.sink.routing.Notifications;
 import java.net.InetSocketAddress;
@@ -76,8 +77,10 @@ public final class PgpulseServices implements AutoCloseable {
                 services.started.push(remediationSwitch);
                 RemediationPolicy policy = rem.policyFile() == null
                         ? RemediationPolicy.defaults(rem.dryRun()) : RemediationPolicy.load(rem.policyFile(), rem.dryRun());
-                remediation = Optional.of(new RemediationPlanner(policy, rem.keys(), remediationSwitch::paused,
-                        Clock.systemUTC()));
+                RemediationPlanner planner = new RemediationPlanner(policy, rem.keys(), remediationSwitch::paused,
+                        Clock.systemUTC());
+                notifications.showRemediation(() -> RemediationView.json(planner, remediationSwitch));
+                remediation = Optional.of(planner);
                 retention = Optional.of(new RetentionScheduler(policy, rem.keys(), remediationSwitch::paused,
                         Clock.systemUTC()));
             }

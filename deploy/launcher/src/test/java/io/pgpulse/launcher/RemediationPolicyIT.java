@@ -28,6 +28,7 @@ import io.pgpulse.schemas.serde.AvroSerdes;
 import io.pgpulse.sink.AlertSink;
 import io.pgpulse.sink.remediation.RemediationPlanner;
 import io.pgpulse.sink.remediation.RemediationPolicy;
+import io.pgpulse.sink.remediation.RemediationView;
 import io.pgpulse.sink.remediation.RetentionScheduler;
 import io.pgpulse.sink.routing.Notifications;
 import java.net.InetSocketAddress;
@@ -94,6 +95,7 @@ class RemediationPolicyIT {
     private RemediationPolicy policy;
     private Clock sinkClock;
     private AlertSink sink;
+    private Notifications notifications;
     private URI api;
 
     @BeforeAll
@@ -175,10 +177,12 @@ class RemediationPolicyIT {
                 topics.prefix() + "-sink", Optional.empty(), Optional.empty(),
                 Optional.of(new InetSocketAddress("127.0.0.1", 0))), Clock.systemUTC());
         started.push(notifications);
+        this.notifications = notifications;
         api = notifications.apiUrl().orElseThrow();
         this.policy = policy;
         this.sinkClock = shifted;
         startSink();
+        notifications.showRemediation(() -> RemediationView.json(planner, sinkSwitch));
     }
 
     /** The remediation side of the sink alone, as a restart brings it back: a new planner, the same group. */
@@ -217,10 +221,13 @@ class RemediationPolicyIT {
     }
 
     private JsonNode commands() throws Exception {
+        return get("/commands?source=pg-policy%2Fapp");
+    }
+
+    private JsonNode get(String path) throws Exception {
         HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(api.resolve("/commands?source=pg-policy%2Fapp")).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).isEqualTo(200);
+                HttpRequest.newBuilder(api.resolve(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
         return JSON.readTree(response.body());
     }
 
@@ -260,6 +267,13 @@ class RemediationPolicyIT {
 
         await().atMost(WAIT).until(() -> heldBecause(planner, "outside the maintenance windows"));
         assertThat(issued).as("no command while the window is closed").isEmpty();
+        JsonNode remediation = get("/remediation");
+        assertThat(remediation.path("enabled").asBoolean()).isTrue();
+        assertThat(remediation.path("killSwitch").path("paused").asBoolean()).isFalse();
+        assertThat(remediation.path("held")).singleElement().satisfies(held -> {
+            assertThat(held.path("object").asText()).isEqualTo("public." + table);
+            assertThat(held.path("reason").asText()).startsWith("outside the maintenance windows");
+        });
         assertThat(commands()).as("GET /commands while held").isEmpty();
         assertThat(vacuumed()).isFalse();
 
