@@ -44,10 +44,16 @@ public record MetricQuery(String field, Shape shape, Map<String, MetricColumn> c
      * @return what differs, or empty when they match
      */
     public Optional<String> columnMismatch(ResultSetMetaData meta, boolean exact) throws SQLException {
-        Set<String> returned = new LinkedHashSet<>();
+        List<String> labels = new java.util.ArrayList<>();
         for (int i = 1; i <= meta.getColumnCount(); i++) {
-            returned.add(meta.getColumnLabel(i));
+            labels.add(meta.getColumnLabel(i));
         }
+        return columnMismatch(labels, exact);
+    }
+
+    /** {@link #columnMismatch(ResultSetMetaData, boolean)} for column labels already read. */
+    public Optional<String> columnMismatch(List<String> labels, boolean exact) {
+        Set<String> returned = new LinkedHashSet<>(labels);
         Set<String> declared = sourceColumns();
         Set<String> missing = new TreeSet<>(declared);
         missing.removeAll(returned);

@@ -7,9 +7,7 @@ import io.pgpulse.collector.metric.MetricQuery.MetricColumn;
 import io.pgpulse.collector.metric.MetricQuery.Term;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -41,14 +39,38 @@ final class SectionReader implements AutoCloseable {
         }
     }
 
+    /** Runs one query text and returns its rows. */
+    interface QueryRunner {
+        Rows run(String sql) throws SQLException;
+    }
+
     private final Connection connection;
-    private final boolean console;
+    private final QueryRunner console;
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private final Set<String> checked = new HashSet<>();
 
-    SectionReader(Connection connection, boolean console) {
+    /** Reads over a JDBC connection to PostgreSQL (statements prepared once and kept). */
+    SectionReader(Connection connection) {
         this.connection = connection;
+        this.console = null;
+    }
+
+    /** Reads over a PgBouncer admin console. */
+    SectionReader(QueryRunner console) {
+        this.connection = null;
         this.console = console;
+    }
+
+    private Rows execute(String sql) throws SQLException {
+        if (console != null) {
+            return console.run(sql);
+        }
+        PreparedStatement statement = statements.get(sql);
+        if (statement == null) {
+            statement = connection.prepareStatement(sql);
+            statements.put(sql, statement);
+        }
+        return Rows.of(statement.executeQuery());
     }
 
     /** The section value of {@code group} on a server of {@code major}; null when its one row is missing. */
@@ -80,14 +102,9 @@ final class SectionReader implements AutoCloseable {
 
     /** Runs one query; its rows become a value of {@code target} (a record, an array of records or a map). */
     private Object run(MetricQuery query, String sql, Schema target) throws SQLException, DeclarationMismatch {
-        PreparedStatement statement = statements.get(sql);
-        if (statement == null) {
-            statement = connection.prepareStatement(sql);
-            statements.put(sql, statement);
-        }
-        try (ResultSet rows = statement.executeQuery()) {
+        try (Rows rows = execute(sql)) {
             if (checked.add(sql)) {
-                Optional<String> mismatch = query.columnMismatch(rows.getMetaData(), !console);
+                Optional<String> mismatch = query.columnMismatch(rows.columns(), console == null);
                 if (mismatch.isPresent()) {
                     throw new DeclarationMismatch(mismatch.get());
                 }
@@ -115,7 +132,7 @@ final class SectionReader implements AutoCloseable {
                     int keyColumn = rows.findColumn(columns.get(0).name());
                     int valueColumn = rows.findColumn(columns.get(1).name());
                     while (rows.next()) {
-                        String key = rows.getString(keyColumn);
+                        String key = rows.text(keyColumn);
                         Object value = read(rows, valueColumn, valueSchema);
                         if (key != null && value != null) {
                             map.put(key, value);
@@ -132,7 +149,7 @@ final class SectionReader implements AutoCloseable {
                            double[] factors) {
     }
 
-    private static Binding[] bindings(ResultSet rows, MetricQuery query, Schema record) throws SQLException {
+    private static Binding[] bindings(Rows rows, MetricQuery query, Schema record) throws SQLException {
         List<Binding> bindings = new ArrayList<>();
         for (MetricColumn column : query.columns().values()) {
             Schema.Field field = record.getField(column.name());
@@ -149,7 +166,7 @@ final class SectionReader implements AutoCloseable {
         return bindings.toArray(Binding[]::new);
     }
 
-    private static SpecificRecordBase toRecord(ResultSet row, MetricQuery query, Schema schema, Binding[] bindings)
+    private static SpecificRecordBase toRecord(Rows row, MetricQuery query, Schema schema, Binding[] bindings)
             throws SQLException, DeclarationMismatch {
         SpecificRecordBase record = (SpecificRecordBase) SpecificData.getForSchema(schema).newRecord(null, schema);
         Map<Integer, Boolean> set = new HashMap<>();
@@ -177,11 +194,11 @@ final class SectionReader implements AutoCloseable {
         }
     }
 
-    private static Object sum(ResultSet row, Binding b) throws SQLException {
+    private static Object sum(Rows row, Binding b) throws SQLException {
         double total = 0;
         for (int i = 0; i < b.sources.length; i++) {
-            double v = row.getDouble(b.sources[i]);
-            if (row.wasNull()) {
+            Double v = row.number(b.sources[i]);
+            if (v == null) {
                 return null;
             }
             total += v * b.factors[i];
@@ -194,22 +211,26 @@ final class SectionReader implements AutoCloseable {
         };
     }
 
-    private static Object read(ResultSet row, int column, Schema schema) throws SQLException {
+    private static Object read(Rows row, int column, Schema schema) throws SQLException {
         LogicalType logical = schema.getLogicalType();
         if (logical instanceof LogicalTypes.TimestampMillis) {
-            Timestamp ts = row.getTimestamp(column);
-            return ts == null ? null : ts.toInstant();
+            return row.instant(column);
         }
-        Object value = switch (schema.getType()) {
-            case LONG -> row.getLong(column);
-            case INT -> row.getInt(column);
-            case DOUBLE -> row.getDouble(column);
-            case FLOAT -> row.getFloat(column);
-            case BOOLEAN -> row.getBoolean(column);
-            case STRING -> row.getString(column);
+        return switch (schema.getType()) {
+            case LONG -> row.integer(column);
+            case INT -> {
+                Long v = row.integer(column);
+                yield v == null ? null : Math.toIntExact(v);
+            }
+            case DOUBLE -> row.number(column);
+            case FLOAT -> {
+                Double v = row.number(column);
+                yield v == null ? null : v.floatValue();
+            }
+            case BOOLEAN -> row.bool(column);
+            case STRING -> row.text(column);
             default -> throw new SQLException("unsupported snapshot field type " + schema.getType());
         };
-        return row.wasNull() ? null : value;
     }
 
     private static Schema nonNull(Schema schema) {

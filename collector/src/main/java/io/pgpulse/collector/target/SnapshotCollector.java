@@ -58,6 +58,7 @@ public final class SnapshotCollector implements AutoCloseable {
     private final Clock clock;
     private final ConnectBackoff backoff;
     private Connection connection;
+    private PgBouncerConsole console;
     private SectionReader reader;
     private int majorVersion;
     private final Map<String, Instant> lastRun = new HashMap<>();
@@ -355,6 +356,10 @@ public final class SnapshotCollector implements AutoCloseable {
     }
 
     private void connection() throws SQLException {
+        if (target.console() == MetricGroup.Console.PGBOUNCER) {
+            consoleConnection();
+            return;
+        }
         if (connection != null && !connection.isClosed()) {
             return;
         }
@@ -370,39 +375,50 @@ public final class SnapshotCollector implements AutoCloseable {
         if (target.sslmode() != null) {
             props.setProperty("sslmode", target.sslmode());
         }
-        boolean console = target.console() == MetricGroup.Console.PGBOUNCER;
-        if (console) {
-            // The admin console speaks only the simple query protocol and knows no session settings.
-            props.setProperty("preferQueryMode", "simple");
-        } else {
-            props.setProperty("options", "-c statement_timeout=" + STATEMENT_TIMEOUT.toMillis()
-                    + " -c lock_timeout=" + LOCK_TIMEOUT.toMillis()
-                    + " -c idle_in_transaction_session_timeout=" + SOCKET_TIMEOUT.toMillis());
-            // Server-side prepared from the first execution: each query is parsed once per connection.
-            props.setProperty("prepareThreshold", "1");
-        }
+        props.setProperty("options", "-c statement_timeout=" + STATEMENT_TIMEOUT.toMillis()
+                + " -c lock_timeout=" + LOCK_TIMEOUT.toMillis()
+                + " -c idle_in_transaction_session_timeout=" + SOCKET_TIMEOUT.toMillis());
+        // Server-side prepared from the first execution: each query is parsed once per connection.
+        props.setProperty("prepareThreshold", "1");
         Connection conn = DriverManager.getConnection(target.jdbcUrl(), props);
         try {
-            if (console) {
-                conn.setAutoCommit(true);
-                majorVersion = 1;
-            } else {
-                conn.setAutoCommit(false);
-                conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-                conn.setReadOnly(true);
-                majorVersion = conn.getMetaData().getDatabaseMajorVersion();
-            }
+            conn.setAutoCommit(false);
+            conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            conn.setReadOnly(true);
+            majorVersion = conn.getMetaData().getDatabaseMajorVersion();
         } catch (SQLException e) {
             conn.close();
             throw e;
         }
         connection = conn;
-        reader = new SectionReader(conn, console);
+        reader = new SectionReader(conn);
+        connected();
+        log.debug("{}: connected to PostgreSQL {}", target.sourceId(), majorVersion);
+    }
+
+    /** PgBouncer's admin console speaks only simple queries and refuses pgjdbc's session setup: our own client. */
+    private void consoleConnection() throws SQLException {
+        if (console != null && !console.isClosed()) {
+            return;
+        }
+        if ("require".equals(target.sslmode()) || "verify-ca".equals(target.sslmode()) || "verify-full".equals(target.sslmode())) {
+            throw new SQLException("sslmode " + target.sslmode() + " is not supported for PgBouncer console targets "
+                    + "(pgpulse's console client speaks plain TCP only)", "08004");
+        }
+        PgBouncerConsole opened = PgBouncerConsole.connect(target.host(), target.port(), target.database(), target.user(),
+                target.password(), APPLICATION_NAME, CONNECT_TIMEOUT, SOCKET_TIMEOUT);
+        console = opened;
+        majorVersion = opened.majorVersion();
+        reader = new SectionReader(opened::query);
+        connected();
+        log.debug("{}: connected to PgBouncer {}", target.sourceId(), opened.serverVersion());
+    }
+
+    private void connected() {
         extensions.clear();
         extensionsCheckedAt = Instant.MIN;
         // A fresh connection may see what the old one could not (a new grant, a created view).
         offUntil.clear();
-        log.debug("{}: connected to {} {}", target.sourceId(), console ? "PgBouncer" : "PostgreSQL", majorVersion);
     }
 
     /** The server major version of the current connection (0 before the first). */
@@ -459,6 +475,10 @@ public final class SnapshotCollector implements AutoCloseable {
                 log.debug("{}: closing a broken connection failed: {}", target.sourceId(), e.getMessage());
             }
             connection = null;
+        }
+        if (console != null) {
+            console.close();
+            console = null;
         }
     }
 

@@ -63,6 +63,33 @@ public record TargetConfig(String cluster, String jdbcUrl, String user, String p
         return databaseOf(jdbcUrl);
     }
 
+    /** The host of the URL (the first one when it lists several). */
+    public String host() {
+        String hostPort = hostPort().split(",")[0];
+        if (hostPort.startsWith("[")) {
+            return hostPort.substring(1, hostPort.indexOf(']'));
+        }
+        int colon = hostPort.lastIndexOf(':');
+        return colon < 0 ? hostPort : hostPort.substring(0, colon);
+    }
+
+    /** The port of the URL, 5432 when it names none. */
+    public int port() {
+        String hostPort = hostPort().split(",")[0];
+        int bracket = hostPort.indexOf(']');
+        int colon = hostPort.lastIndexOf(':');
+        if (colon < 0 || colon < bracket) {
+            return 5432;
+        }
+        return Integer.parseInt(hostPort.substring(colon + 1));
+    }
+
+    private String hostPort() {
+        String rest = jdbcUrl.substring(URL_PREFIX.length());
+        int slash = rest.indexOf('/');
+        return slash < 0 ? rest : rest.substring(0, slash);
+    }
+
     public SourceId sourceId() {
         return new SourceId(cluster, database());
     }
