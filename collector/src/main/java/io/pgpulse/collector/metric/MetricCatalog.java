@@ -58,6 +58,16 @@ public final class MetricCatalog {
                 .orElseThrow(() -> new IllegalArgumentException("no metric group " + name));
     }
 
+    /** A copy with only the named groups (for tools that look at some groups alone); unknown names are refused. */
+    public MetricCatalog only(Set<String> names) {
+        Set<String> unknown = new HashSet<>(names);
+        groups.forEach(g -> unknown.remove(g.name()));
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("no metric group named " + String.join(", ", new java.util.TreeSet<>(unknown)));
+        }
+        return new MetricCatalog(groups.stream().filter(g -> names.contains(g.name())).toList());
+    }
+
     /** A copy in which the named groups run on other intervals; unknown names are refused. */
     public MetricCatalog withIntervals(Map<String, Duration> intervals) {
         Set<String> unknown = new HashSet<>(intervals.keySet());
