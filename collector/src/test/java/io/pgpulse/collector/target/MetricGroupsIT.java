@@ -148,6 +148,49 @@ class MetricGroupsIT {
 
     @ParameterizedTest(name = "PostgreSQL {0}")
     @ValueSource(ints = {13, 15, 18})
+    void tablesAndIndexesAgreeWithTheStandardViews(int major) throws Exception {
+        EmbeddedPostgres pg = servers.get(major);
+        try (Connection conn = pg.connect(DB)) {
+            conn.setAutoCommit(false);
+            conn.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+            // One transaction: the group and the views read the same statistics snapshot.
+            List<String> fromGroup = rows(conn, catalog.group("tables").sqlFor(major).orElseThrow(),
+                    "schema_name", "name", "oid", "seq_scan", "idx_scan", "idx_tup_fetch", "n_live_tup", "heap_blks_hit", "idx_blks_hit");
+            List<String> fromViews = rows(conn, """
+                    SELECT s.schemaname AS schema_name, s.relname AS name, s.relid::bigint AS oid, s.seq_scan,
+                           coalesce(s.idx_scan, 0) AS idx_scan, coalesce(s.idx_tup_fetch, 0) AS idx_tup_fetch, s.n_live_tup,
+                           io.heap_blks_hit, coalesce(io.idx_blks_hit, 0) AS idx_blks_hit
+                      FROM pg_stat_user_tables s JOIN pg_statio_user_tables io USING (relid) ORDER BY s.relid""",
+                    "schema_name", "name", "oid", "seq_scan", "idx_scan", "idx_tup_fetch", "n_live_tup", "heap_blks_hit", "idx_blks_hit");
+            assertThat(fromGroup).isNotEmpty().isEqualTo(fromViews);
+            List<String> indexesFromGroup = rows(conn, catalog.group("indexes").sqlFor(major).orElseThrow(),
+                    "schema_name", "table_name", "name", "oid", "idx_scan", "idx_tup_read", "idx_blks_hit");
+            List<String> indexesFromViews = rows(conn, """
+                    SELECT s.schemaname AS schema_name, s.relname AS table_name, s.indexrelname AS name,
+                           s.indexrelid::bigint AS oid, s.idx_scan, s.idx_tup_read, io.idx_blks_hit
+                      FROM pg_stat_user_indexes s JOIN pg_statio_user_indexes io USING (indexrelid) ORDER BY s.indexrelid""",
+                    "schema_name", "table_name", "name", "oid", "idx_scan", "idx_tup_read", "idx_blks_hit");
+            assertThat(indexesFromGroup).isNotEmpty().isEqualTo(indexesFromViews);
+            conn.rollback();
+        }
+    }
+
+    private static List<String> rows(Connection conn, String sql, String... columns) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                StringBuilder row = new StringBuilder();
+                for (String c : columns) {
+                    row.append(rs.getString(c)).append('|');
+                }
+                out.add(row.toString());
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "PostgreSQL {0}")
+    @ValueSource(ints = {13, 15, 18})
     void snapshotFillsEverySectionTheMajorHasAndKeepsAwkwardNames(int major) {
         EmbeddedPostgres pg = servers.get(major);
         PgSnapshot snapshot;
