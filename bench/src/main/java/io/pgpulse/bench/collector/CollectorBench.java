@@ -98,8 +98,9 @@ public final class CollectorBench implements Callable<Integer> {
             pg.createDatabase("bench");
             makeObjects(pg, "bench", tables);
 
-            Costs exporter = measureExporter(pg);
-            Costs pgpulse = measurePgpulse(pg);
+            Costs[] sideBySide = measureSideBySide(pg);
+            Costs pgpulse = sideBySide[0];
+            Costs exporter = sideBySide[1];
             SlowCosts slow = measureSlowGroups(pg);
 
             say(String.format(Locale.ROOT, "pgpulse  per snapshot: server %.1f ms, CPU %.1f ms, %d bytes (Avro)",
@@ -134,48 +135,63 @@ public final class CollectorBench implements Callable<Integer> {
     record SlowCosts(Costs costs) {
     }
 
-    private Costs measureExporter(EmbeddedPostgres pg) throws Exception {
-        say("prometheus-postgres-exporter: " + runs + " scrapes after one warm-up");
+    /**
+     * Scrapes and snapshots taken in turn, so that whatever else the shared machine is doing
+     * weighs on both sides alike; each side's server time is its own role's in pg_stat_statements.
+     */
+    private Costs[] measureSideBySide(EmbeddedPostgres pg) throws Exception {
+        say("side by side: " + runs + " exporter scrapes and " + runs + " pgpulse snapshots, in turn, after warming both up");
         String dsn = "postgresql://exporter@127.0.0.1:" + pg.port() + "/bench?sslmode=disable";
-        try (PostgresExporter exporter = PostgresExporter.start(dsn); Connection stats = pg.connect("bench")) {
+        TargetConfig target = new TargetConfig("bench", pg.jdbcUrl("bench"), "pgpulse", null, Duration.ofSeconds(10), Map.of());
+        try (PostgresExporter exporter = PostgresExporter.start(dsn);
+             SnapshotCollector collector = new SnapshotCollector(target, MetricCatalog.defaults(), Clock.systemUTC());
+             Connection stats = pg.connect("bench")) {
             exporter.scrape();
+            collector.collect(); // the first snapshot runs every group, slow ones included, and prepares the statements
+            for (int i = 0; i < WARM_UP; i++) {
+                collector.collect(); // the JIT's turn (the agent runs for days)
+            }
             reset(stats);
+            List<Double> exporterServer = new ArrayList<>();
+            List<Double> exporterCpu = new ArrayList<>();
+            List<Double> exporterBytes = new ArrayList<>();
             List<Double> server = new ArrayList<>();
             List<Double> cpu = new ArrayList<>();
             List<Double> bytes = new ArrayList<>();
-            double serverBefore = serverMs(stats, "exporter");
+            double exporterBefore = serverMs(stats, "exporter");
+            double pgpulseBefore = serverMs(stats, "pgpulse");
             for (int i = 0; i < runs; i++) {
                 long cpuBefore = exporter.cpuMs();
                 String body = exporter.scrape();
-                cpu.add((double) (exporter.cpuMs() - cpuBefore));
-                bytes.add((double) body.getBytes(StandardCharsets.UTF_8).length);
-                double serverAfter = serverMs(stats, "exporter");
-                server.add(serverAfter - serverBefore);
-                serverBefore = serverAfter;
+                exporterCpu.add((double) (exporter.cpuMs() - cpuBefore));
+                exporterBytes.add((double) body.getBytes(StandardCharsets.UTF_8).length);
+                double exporterAfter = serverMs(stats, "exporter");
+                exporterServer.add(exporterAfter - exporterBefore);
+                exporterBefore = exporterAfter;
+
+                long threadBefore = threads.getCurrentThreadCpuTime();
+                PgSnapshot snapshot = collector.collect();
+                byte[] avro = serialize(snapshot);
+                cpu.add((threads.getCurrentThreadCpuTime() - threadBefore) / 1e6);
+                if (!snapshot.getUp()) {
+                    throw new IllegalStateException("snapshot failed: " + snapshot.getError());
+                }
+                bytes.add((double) avro.length);
+                double pgpulseAfter = serverMs(stats, "pgpulse");
+                server.add(pgpulseAfter - pgpulseBefore);
+                pgpulseBefore = pgpulseAfter;
             }
             List<String> errors = exporter.errors();
             if (!errors.isEmpty()) {
                 say("exporter logged " + errors.size() + " warnings/errors, first: " + errors.get(0));
             }
             printTop(stats, "exporter");
-            return new Costs(median(server), median(cpu), (long) median(bytes));
-        }
-    }
-
-    private Costs measurePgpulse(EmbeddedPostgres pg) throws Exception {
-        say("pgpulse: " + runs + " snapshots after " + (WARM_UP + 1) + " warm-up ones (slow groups left to their own interval)");
-        MetricCatalog catalog = MetricCatalog.defaults();
-        TargetConfig target = new TargetConfig("bench", pg.jdbcUrl("bench"), "pgpulse", null, Duration.ofSeconds(10), Map.of());
-        try (SnapshotCollector collector = new SnapshotCollector(target, catalog, Clock.systemUTC());
-             Connection stats = pg.connect("bench")) {
-            collector.collect(); // first snapshot: every group, slow ones included; connection and statements prepared
-            for (int i = 0; i < WARM_UP; i++) {
-                collector.collect(); // the JIT's turn
-            }
-            reset(stats);
-            Costs costs = measure(collector, stats, "pgpulse");
             printTop(stats, "pgpulse");
-            return costs;
+            say("exporter server ms per scrape: " + exporterServer);
+            say("pgpulse server ms per snapshot: " + server);
+            return new Costs[] {
+                new Costs(median(server), median(cpu), (long) median(bytes)),
+                new Costs(median(exporterServer), median(exporterCpu), (long) median(exporterBytes))};
         }
     }
 

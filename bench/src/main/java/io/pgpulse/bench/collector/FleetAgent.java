@@ -58,8 +58,8 @@ public final class FleetAgent {
                 System.out.println("error: only " + seen.size() + " of " + expected + " databases were snapshotted");
                 System.exit(1);
             }
-            // One more interval, so the first (slow-group) snapshots are behind us.
-            Thread.sleep(interval.toMillis());
+            // Three more intervals: the first (slow-group) snapshots are behind us and the JIT has settled.
+            Thread.sleep(3 * interval.toMillis());
             OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
             long published0 = agent.publishedSnapshots();

@@ -193,6 +193,11 @@ public final class MetricCatalog {
 
         MetricQuery toQuery(String where, String field, Schema target, boolean console, Set<String> filledByParts,
                             List<String> problems) {
+            return toQuery(where, field, target, console, filledByParts, problems, false, null);
+        }
+
+        MetricQuery toQuery(String where, String field, Schema target, boolean console, Set<String> filledByParts,
+                            List<String> problems, boolean merge, Duration interval) {
             int before = problems.size();
             Shape parsedShape = null;
             try {
@@ -226,7 +231,7 @@ public final class MetricCatalog {
             } else if (target != null) {
                 Schema record = target.getType() == Schema.Type.ARRAY ? nonNull(target.getElementType()) : target;
                 for (Schema.Field f : record.getFields()) {
-                    if (!parsed.containsKey(f.name()) && !f.hasDefaultValue() && !filledByParts.contains(f.name())) {
+                    if (!merge && !parsed.containsKey(f.name()) && !f.hasDefaultValue() && !filledByParts.contains(f.name())) {
                         problems.add(where + "columns: " + record.getName() + "." + f.name()
                                 + " is required by the schema but not declared");
                     }
@@ -257,7 +262,7 @@ public final class MetricCatalog {
             }
             TreeMap<Integer, String> texts = new TreeMap<>();
             sqls.forEach((major, sql) -> texts.put(major, sql.strip()));
-            return new MetricQuery(field, parsedShape, parsed, texts);
+            return new MetricQuery(field, parsedShape, parsed, texts, merge, interval);
         }
 
         private static MetricColumn column(String where, String column, Object spec, List<String> problems) {
@@ -310,8 +315,10 @@ public final class MetricCatalog {
     }
 
     private static final class PartEntry extends QueryEntry {
-        @JsonProperty(required = true)
+        /** The field of the section record this part fills; absent: the part adds columns to the record itself. */
         public String field;
+        /** A part's own interval; its values are kept between its runs. */
+        public String interval;
     }
 
     private static final class GroupEntry extends QueryEntry {
@@ -353,7 +360,13 @@ public final class MetricCatalog {
             }
             Set<String> partFields = new HashSet<>();
             if (parts != null) {
-                parts.forEach(p -> partFields.add(p.field));
+                for (PartEntry p : parts) {
+                    if (p.field != null) {
+                        partFields.add(p.field);
+                    } else if (p.columns != null) {
+                        partFields.addAll(p.columns.keySet());
+                    }
+                }
             }
             List<MetricQuery> queries = new ArrayList<>();
             boolean partsOnly = shape == null && columns == null && sqls == null && parts != null && !parts.isEmpty();
@@ -377,8 +390,21 @@ public final class MetricCatalog {
                             + record.getType().getName());
                     record = null;
                 }
-                for (PartEntry part : parts) {
-                    String partWhere = where + "parts." + part.field + ": ";
+                for (int n = 0; n < parts.size(); n++) {
+                    PartEntry part = parts.get(n);
+                    String partWhere = where + "parts." + (part.field == null ? "[" + n + "]" : part.field) + ": ";
+                    Duration partInterval = null;
+                    if (part.interval != null) {
+                        partInterval = parseDuration(part.interval);
+                        if (partInterval == null) {
+                            problems.add(partWhere + "interval: expected a duration such as 5m, found " + part.interval);
+                        }
+                    }
+                    if (part.field == null) {
+                        // More columns of the section record itself, from a query of their own.
+                        queries.add(part.toQuery(partWhere, null, record, isConsole, Set.of(), problems, true, partInterval));
+                        continue;
+                    }
                     Schema fieldSchema = null;
                     if (record != null) {
                         Schema.Field f = record.getField(part.field);
@@ -388,7 +414,8 @@ public final class MetricCatalog {
                             fieldSchema = nonNull(f.schema());
                         }
                     }
-                    queries.add(part.toQuery(partWhere, part.field, fieldSchema, isConsole, Set.of(), problems));
+                    queries.add(part.toQuery(partWhere, part.field, fieldSchema, isConsole, Set.of(), problems, false,
+                            partInterval));
                 }
             }
             if (problems.size() > before) {

@@ -14,13 +14,24 @@ import java.util.TreeSet;
  * One query of a metric group: what it fills, how its rows are shaped, its declared
  * columns, and its SQL by the oldest server major version each text runs on.
  *
- * @param field   the field of the section record this query fills, or null for the section itself
- * @param shape   one row (a record), rows (a list of records) or a map (key and value columns)
- * @param columns every output column with its kind, in order
- * @param sqls    query text by the oldest major version it runs on
+ * @param field    the field of the section record this query fills, or null for the section itself
+ * @param shape    one row (a record), rows (a list of records) or a map (key and value columns)
+ * @param columns  every output column with its kind, in order
+ * @param sqls     query text by the oldest major version it runs on
+ * @param merge    a part whose one row adds columns to the section record itself (field is null)
+ * @param interval a part's own interval (its last values are kept in between), or null for the group's
  */
 public record MetricQuery(String field, Shape shape, Map<String, MetricColumn> columns,
-                          NavigableMap<Integer, String> sqls) {
+                          NavigableMap<Integer, String> sqls, boolean merge, java.time.Duration interval) {
+
+    public MetricQuery(String field, Shape shape, Map<String, MetricColumn> columns, NavigableMap<Integer, String> sqls) {
+        this(field, shape, columns, sqls, false, null);
+    }
+
+    /** Whether this query makes the section value (the others are parts that fill or add to it). */
+    public boolean isSectionQuery() {
+        return field == null && !merge;
+    }
 
     public enum Shape { ONE_ROW, ROWS, MAP }
 

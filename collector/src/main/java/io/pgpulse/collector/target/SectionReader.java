@@ -49,16 +49,21 @@ final class SectionReader implements AutoCloseable {
     private final Map<String, PreparedStatement> statements = new HashMap<>();
     private final Set<String> checked = new HashSet<>();
 
+    /** Slack for parts with their own interval: half the target's interval, so jitter does not push a run a whole interval on. */
+    private final java.time.Duration slack;
+
     /** Reads over a JDBC connection to PostgreSQL (statements prepared once and kept). */
-    SectionReader(Connection connection) {
+    SectionReader(Connection connection, java.time.Duration slack) {
         this.connection = connection;
         this.console = null;
+        this.slack = slack;
     }
 
     /** Reads over a PgBouncer admin console. */
     SectionReader(QueryRunner console) {
         this.connection = null;
         this.console = console;
+        this.slack = java.time.Duration.ZERO;
     }
 
     private Rows execute(String sql) throws SQLException {
@@ -73,11 +78,19 @@ final class SectionReader implements AutoCloseable {
         return Rows.of(statement.executeQuery());
     }
 
+    /** When each part with its own interval last ran, and what it returned (kept in between). */
+    private final Map<MetricQuery, java.time.Instant> partRunAt = new HashMap<>();
+    private final Map<MetricQuery, SpecificRecordBase> partValues = new HashMap<>();
+
     /** The section value of {@code group} on a server of {@code major}; null when its one row is missing. */
     Object read(MetricGroup group, int major) throws SQLException, DeclarationMismatch {
+        return read(group, major, java.time.Instant.now());
+    }
+
+    Object read(MetricGroup group, int major, java.time.Instant now) throws SQLException, DeclarationMismatch {
         Schema sectionSchema = MetricCatalog.sectionSchema(group.section());
         Object section = null;
-        boolean partsOnly = group.queries().get(0).field() != null;
+        boolean partsOnly = !group.queries().get(0).isSectionQuery();
         if (partsOnly) {
             section = SpecificData.getForSchema(sectionSchema).newRecord(null, sectionSchema);
             fillDefaults((SpecificRecordBase) section, sectionSchema, Map.of());
@@ -87,10 +100,29 @@ final class SectionReader implements AutoCloseable {
             if (sql.isEmpty()) {
                 continue;
             }
-            if (query.field() == null) {
+            if (query.isSectionQuery()) {
                 section = run(query, sql.get(), sectionSchema);
                 if (section == null) {
                     return null;
+                }
+            } else if (query.merge() && section instanceof SpecificRecordBase record) {
+                SpecificRecordBase extra = partValues.get(query);
+                java.time.Instant last = partRunAt.get(query);
+                if (extra == null || query.interval() == null
+                        || !java.time.Duration.between(last, now).plus(slack).minus(query.interval()).isNegative()) {
+                    extra = (SpecificRecordBase) run(query, sql.get(), sectionSchema);
+                    partValues.put(query, extra);
+                    partRunAt.put(query, now);
+                }
+                if (extra == null) {
+                    partValues.remove(query);
+                    throw new DeclarationMismatch("a part adding " + query.columns().keySet() + " returned no row");
+                }
+                {
+                    for (String column : query.columns().keySet()) {
+                        int pos = sectionSchema.getField(column).pos();
+                        record.put(pos, extra.get(pos));
+                    }
                 }
             } else if (section instanceof SpecificRecordBase record) {
                 Schema.Field field = sectionSchema.getField(query.field());

@@ -63,7 +63,6 @@ public final class SnapshotCollector implements AutoCloseable {
     private int majorVersion;
     private final Map<String, Instant> lastRun = new HashMap<>();
     private final Map<String, Instant> offUntil = new HashMap<>();
-    private final Map<String, String> offReason = new HashMap<>();
     private final Map<String, Boolean> extensions = new HashMap<>();
     private Instant extensionsCheckedAt = Instant.MIN;
     /** What has been logged once and stays quiet until it changes. */
@@ -144,7 +143,7 @@ public final class SnapshotCollector implements AutoCloseable {
             SQLException failure = null;
             for (MetricGroup group : due) {
                 try {
-                    Object section = reader.read(group, majorVersion);
+                    Object section = reader.read(group, majorVersion, now);
                     partial.put(PgSnapshot.getClassSchema().getField(group.section()).pos(), section);
                     collected.add(group.name());
                 } catch (SectionReader.DeclarationMismatch e) {
@@ -187,7 +186,7 @@ public final class SnapshotCollector implements AutoCloseable {
         Map<String, String> groupErrors = new LinkedHashMap<>();
         for (MetricGroup group : dueGroups(now)) {
             try {
-                partial.put(PgSnapshot.getClassSchema().getField(group.section()).pos(), reader.read(group, majorVersion));
+                partial.put(PgSnapshot.getClassSchema().getField(group.section()).pos(), reader.read(group, majorVersion, now));
                 collected.add(group.name());
                 lastRun.put(group.name(), now);
             } catch (SectionReader.DeclarationMismatch e) {
@@ -283,7 +282,6 @@ public final class SnapshotCollector implements AutoCloseable {
 
     private void turnOff(MetricGroup group, Instant now, String reason) {
         offUntil.put(group.name(), now.plus(RECHECK));
-        offReason.put(group.name(), reason);
         if (reported.add("group:" + group.name())) {
             log.warn("{}: metric group {} off for {} minutes: {}", target.sourceId(), group.name(), RECHECK_MINUTES, reason);
         }
@@ -391,7 +389,7 @@ public final class SnapshotCollector implements AutoCloseable {
             throw e;
         }
         connection = conn;
-        reader = new SectionReader(conn);
+        reader = new SectionReader(conn, target.interval().dividedBy(2));
         connected();
         log.debug("{}: connected to PostgreSQL {}", target.sourceId(), majorVersion);
     }
