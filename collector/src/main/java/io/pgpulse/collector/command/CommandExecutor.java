@@ -63,7 +63,9 @@ public final class CommandExecutor {
 
     public CommandExecutor(Map<String, TargetConfig> targetsBySource, ExecutorPolicy policy, ExecutedCommands executed,
                            BooleanSupplier paused, Clock clock) {
-        this.targetsBySource = Map.copyOf(targetsBySource);
+        // A concurrent map is the agent's live view (discovered databases come and go); anything else is copied.
+        this.targetsBySource = targetsBySource instanceof java.util.concurrent.ConcurrentMap<String, TargetConfig>
+                ? targetsBySource : Map.copyOf(targetsBySource);
         this.policy = policy;
         this.executed = executed;
         this.paused = paused;

@@ -38,6 +38,10 @@ import org.slf4j.LoggerFactory;
  * minimum in-sync replicas are 1 (the defaults of 3 and 2 make transactional producers and
  * Kafka Streams {@code exactly_once_v2} wait forever on one node), which is all that differs
  * from a production broker as far as clients can tell.
+ *
+ * <p>The broker can be stopped and started again on the same ports and log directory
+ * ({@link #stop()}, {@link #resume()}, {@link #restart()}), which is how tests take Kafka away from a client
+ * for a while: the topics and their records are still there when it comes back.
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
@@ -52,15 +56,17 @@ public final class EmbeddedKafka implements AutoCloseable {
     /** Partitions of __consumer_offsets and __transaction_state; 50 each is slow to create on a laptop. */
     private static final int INTERNAL_TOPIC_PARTITIONS = 5;
 
-    private final KafkaRaftServer server;
+    private KafkaRaftServer server;
+    private final Properties config;
     private final Path directory;
     private final String bootstrapServers;
     private final Admin admin;
     private final ShutdownGuard shutdownGuard;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private EmbeddedKafka(KafkaRaftServer server, Path directory, String bootstrapServers) {
+    private EmbeddedKafka(KafkaRaftServer server, Properties config, Path directory, String bootstrapServers) {
         this.server = server;
+        this.config = config;
         this.directory = directory;
         this.bootstrapServers = bootstrapServers;
         this.admin = Admin.create(adminConfig(bootstrapServers));
@@ -80,16 +86,8 @@ public final class EmbeddedKafka implements AutoCloseable {
             Properties config = brokerConfig(directory, brokerPort, controllerPort);
             formatStorage(directory, config);
 
-            KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
-            try {
-                server.startup();
-            } catch (RuntimeException e) {
-                // Half-started: the controller may own threads and ports already.
-                server.shutdown();
-                server.awaitShutdown();
-                throw e;
-            }
-            EmbeddedKafka kafka = new EmbeddedKafka(server, directory, HOST + ":" + brokerPort);
+            KafkaRaftServer server = startServer(config);
+            EmbeddedKafka kafka = new EmbeddedKafka(server, config, directory, HOST + ":" + brokerPort);
             kafka.awaitReady();
             LOG.info("Kafka broker ready at {} in {} ms", kafka.bootstrapServers,
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
@@ -98,6 +96,61 @@ public final class EmbeddedKafka implements AutoCloseable {
             deleteAfterFailedStart(directory, e);
             throw e;
         }
+    }
+
+    private static KafkaRaftServer startServer(Properties config) {
+        KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
+        try {
+            server.startup();
+        } catch (RuntimeException e) {
+            // Half-started: the controller may own threads and ports already.
+            server.shutdown();
+            server.awaitShutdown();
+            throw e;
+        }
+        return server;
+    }
+
+    /**
+     * Stops the broker but keeps its log directory and ports, so that resuming brings the
+     * same cluster back ({@link #resume()}). Clients see the broker as unreachable meanwhile. A no-op when stopped.
+     */
+    public synchronized void stop() {
+        if (closed.get() || server == null) {
+            return;
+        }
+        long startedNanos = System.nanoTime();
+        server.shutdown();
+        server.awaitShutdown();
+        server = null;
+        LOG.info("Kafka broker at {} stopped (log directory kept) in {} ms", bootstrapServers,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
+    }
+
+    /** Starts the stopped broker again on the same ports and log directory; a no-op when running. */
+    public synchronized void resume() throws IOException {
+        if (closed.get()) {
+            throw new IllegalStateException("This EmbeddedKafka is closed; its log directory is gone");
+        }
+        if (server != null) {
+            return;
+        }
+        long startedNanos = System.nanoTime();
+        server = startServer(config);
+        awaitReady();
+        LOG.info("Kafka broker at {} started again in {} ms", bootstrapServers,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
+    }
+
+    /** {@link #stop()} then {@link #resume()}. */
+    public void restart() throws IOException {
+        stop();
+        resume();
+    }
+
+    /** Whether the broker is running (not stopped and not closed). */
+    public synchronized boolean isRunning() {
+        return server != null && !closed.get();
     }
 
     /** {@code 127.0.0.1:PORT} of the PLAINTEXT listener. */
@@ -156,11 +209,15 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
     }
 
-    private void stopBroker() {
+    private synchronized void stopBroker() {
         long startedNanos = System.nanoTime();
         admin.close(Duration.ZERO);
+        if (server == null) {
+            return;
+        }
         server.shutdown();
         server.awaitShutdown();
+        server = null;
         LOG.info("Kafka broker at {} stopped in {} ms", bootstrapServers,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
     }

@@ -114,6 +114,101 @@ public final class EmbeddedPostgres implements AutoCloseable {
         return postgres;
     }
 
+    /**
+     * Starts a hot standby of this (running) cluster on a free port, streaming from it through
+     * a physical replication slot, and returns once the standby answers {@code SELECT 1}.
+     *
+     * <p>The binary jars hold no {@code pg_basebackup}, so the base backup is taken the way it
+     * documents for low-level backups: {@code pg_backup_start} (before 15: {@code pg_start_backup}
+     * in non-exclusive mode), a copy of the data directory made as the server's account, then
+     * {@code pg_backup_stop}, whose label file goes into the copy as {@code backup_label}. The
+     * standby is a separate {@link EmbeddedPostgres}; close it before or after this one.
+     *
+     * @param name the standby's application_name and replication slot name ([a-z0-9_]+)
+     */
+    public EmbeddedPostgres startStandby(String name) throws IOException {
+        ensureOpen();
+        if (!name.matches("[a-z0-9_]+")) {
+            throw new IllegalArgumentException("standby name must be [a-z0-9_]+, was " + name);
+        }
+        Path standbyDirectory = Files.createTempDirectory("pgpulse-pg-standby-");
+        EmbeddedPostgres standby;
+        try {
+            account.handOver(standbyDirectory);
+            PostgresOptions standbyOptions = options
+                    .withSetting("primary_conninfo", "host=127.0.0.1 port=" + port + " user=" + SUPERUSER
+                            + " application_name=" + name)
+                    .withSetting("primary_slot_name", name)
+                    .withSetting("hot_standby", "on");
+            standby = new EmbeddedPostgres(standbyOptions, binDirectory, account, standbyDirectory, majorVersion);
+            baseBackupInto(standby.dataDirectory, name);
+        } catch (IOException | RuntimeException e) {
+            deleteAfterFailedStart(standbyDirectory, e);
+            throw e;
+        }
+        try {
+            standby.startOnFreePort();
+        } catch (IOException | RuntimeException e) {
+            standby.closeAfterFailedStart(e);
+            throw e;
+        }
+        LOG.info("PostgreSQL {} standby {} of port {} ready on port {}", majorVersion, name, port, standby.port);
+        return standby;
+    }
+
+    private void baseBackupInto(Path target, String slot) throws IOException {
+        boolean modern = majorVersion >= 15;
+        try (Connection connection = connect("postgres"); Statement statement = connection.createStatement()) {
+            statement.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true)");
+            statement.execute(modern ? "SELECT pg_backup_start('pgpulse standby', true)"
+                    : "SELECT pg_start_backup('pgpulse standby', true, false)");
+            copyDataDirectory(target);
+            String labelFile;
+            try (java.sql.ResultSet rs = statement.executeQuery(modern
+                    ? "SELECT labelfile FROM pg_backup_stop(false)"
+                    : "SELECT labelfile FROM pg_stop_backup(false, false)")) {
+                rs.next();
+                labelFile = rs.getString(1);
+            }
+            writeAsServer(target.resolve("backup_label"), labelFile);
+            writeAsServer(target.resolve("standby.signal"), "");
+        } catch (SQLException e) {
+            throw new IOException("Could not take a base backup of port " + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** cp -a as the server's account (which alone may read the data directory), then the runtime files removed. */
+    private void copyDataDirectory(Path target) throws IOException {
+        Files.createDirectories(target);
+        account.handOver(target);
+        List<String> command = account.command(List.of("cp", "-a", dataDirectory + "/.", target.toString()));
+        Process copy = new ProcessBuilder(command).redirectErrorStream(true).start();
+        try {
+            String output = new String(copy.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (copy.waitFor() != 0) {
+                throw new IOException("copying " + dataDirectory + " failed: " + output);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("Interrupted while copying " + dataDirectory, e);
+        }
+        // The standby fetches WAL from the primary; a running server's pid file must not come along.
+        Files.deleteIfExists(target.resolve("postmaster.pid"));
+        Files.deleteIfExists(target.resolve("postmaster.opts"));
+        try (var walFiles = Files.list(target.resolve("pg_wal"))) {
+            for (Path file : (Iterable<Path>) walFiles::iterator) {
+                if (Files.isRegularFile(file)) {
+                    Files.delete(file);
+                }
+            }
+        }
+    }
+
+    private void writeAsServer(Path file, String content) throws IOException {
+        Files.writeString(file, content);
+        account.handOver(file);
+    }
+
     /** Starts the stopped cluster again on the same data directory and port. */
     public synchronized void start() throws IOException {
         ensureOpen();

@@ -57,6 +57,42 @@ class EmbeddedKafkaIT {
     }
 
     @Test
+    void stoppedBrokerComesBackOnTheSamePortWithItsRecords() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+            kafka.createTopic("kept", 1, Map.of());
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(kafka))) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>("kept", "k", "before"));
+                producer.commitTransaction();
+            }
+            String address = kafka.bootstrapServers();
+            kafka.stop();
+            assertThat(kafka.isRunning()).isFalse();
+            kafka.resume();
+            assertThat(kafka.isRunning()).isTrue();
+            assertThat(kafka.bootstrapServers()).isEqualTo(address);
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerConfig(kafka))) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>("kept", "k", "after"));
+                producer.commitTransaction();
+            }
+            List<String> values = new ArrayList<>();
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(consumerConfig(kafka))) {
+                consumer.subscribe(List.of("kept"));
+                await().atMost(Duration.ofSeconds(30)).until(() -> {
+                    for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                        values.add(record.value());
+                    }
+                    return values.size() >= 2;
+                });
+            }
+            assertThat(values).containsExactly("before", "after");
+        }
+    }
+
+    @Test
     void closeReleasesThePortAndIsIdempotent() throws IOException {
         EmbeddedKafka kafka = EmbeddedKafka.start();
         int port = Integer.parseInt(kafka.bootstrapServers().substring(kafka.bootstrapServers().lastIndexOf(':') + 1));

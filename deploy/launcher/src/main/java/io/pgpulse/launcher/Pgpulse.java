@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
         version = "pgpulse 0.1.0",
-        subcommands = {DemoCommand.class, UpCommand.class, RegistryCommand.class, RemediationCommand.class,
+        subcommands = {DemoCommand.class, UpCommand.class, SnapshotCommand.class, RegistryCommand.class, RemediationCommand.class,
                 SilenceCommand.class, CommandLine.HelpCommand.class})
 public final class Pgpulse implements Runnable {
 

@@ -36,6 +36,7 @@ public final class PgpulseServices implements AutoCloseable {
 
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private Notifications notifications;
+    private CollectorAgent collector;
     private boolean closed;
 
     private PgpulseServices() {
@@ -90,14 +91,20 @@ public final class PgpulseServices implements AutoCloseable {
             sink.start();
 
             CollectorAgent collector = new CollectorAgent(bootstrapServers, registryUrl, config.kafka().topics(),
-                    config.targets(), instanceId, rem.executor(), listeners.collector());
+                    config.targets(), instanceId, rem.executor(), listeners.collector(), config.collector());
             services.started.push(collector);
+            services.collector = collector;
             collector.start();
             return services;
         } catch (RuntimeException e) {
             services.close();
             throw e;
         }
+    }
+
+    /** Where the collector's Prometheus self-metrics answer, if they are served. */
+    public Optional<URI> collectorMetricsUrl() {
+        return collector == null ? Optional.empty() : collector.metricsUrl();
     }
 
     /** Where the alert sink's HTTP API (silences) answers, if it runs. */

@@ -47,8 +47,11 @@ final class UpCommand implements Callable<Integer> {
         Deque<AutoCloseable> started = new ArrayDeque<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
+            // SIGTERM or Ctrl-C: stop taking snapshots, flush the buffered ones to Kafka, stop everything.
             closeAll(started);
             stopped.countDown();
+            // A signal-initiated exit would otherwise end with 128+signal; everything stopped cleanly, so say 0.
+            Runtime.getRuntime().halt(0);
         }, "pgpulse-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
@@ -68,6 +71,8 @@ final class UpCommand implements Callable<Integer> {
             System.out.println("  Topics              " + String.join(", ", config.kafka().topics().all()));
             config.targets().forEach(t -> System.out.println("  Target              " + t.sourceId() + " every "
                     + t.interval().toMillis() / 1000.0 + " s"));
+            config.collector().discoveries().forEach(d -> System.out.println("  Discover            every database of "
+                    + d.seed().cluster() + " (through " + d.seed().database() + "), every " + d.seed().interval().toMillis() / 1000.0 + " s"));
             PgpulseServices services = PgpulseServices.start(config, bootstrap, registryUrl, "up",
                     new PgpulseServices.Listeners(
                             new CollectorAgent.Listener(new SourceStatusLog()::snapshot, r -> log.info("command {} on {}: {} {}", r.getCommandId(), r.getSourceId(), r.getOutcome(),
@@ -76,14 +81,17 @@ final class UpCommand implements Callable<Integer> {
                                     c -> log.info("requested {} of {}.{} on {}", c.getAction(), c.getTarget().getSchemaName(),
                                             c.getTarget().getName(), c.getSourceId()))));
             started.push(services);
+            services.collectorMetricsUrl().ifPresent(url -> System.out.println("  Collector metrics   " + url));
             services.sinkApiUrl().ifPresent(url -> System.out.println("  Alert sink API      " + url
                     + "/silences   (pgpulse silence --api " + url + " ...)"));
             System.out.println("pgpulse: running; Ctrl-C to stop");
             stopped.await();
             return 0;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | java.io.IOException e) {
             System.err.println("pgpulse up: " + e.getMessage());
             closeAll(started);
+            // The hook would turn this failure's exit code into 0.
+            Runtime.getRuntime().removeShutdownHook(hook);
             return 1;
         }
     }

@@ -1,7 +1,11 @@
 package io.pgpulse.launcher.config;
 
 import io.pgpulse.avro.MaintenanceAction;
+import io.pgpulse.collector.CollectorSettings;
 import io.pgpulse.collector.command.ExecutorPolicy;
+import io.pgpulse.collector.metric.MetricCatalog;
+import io.pgpulse.collector.metric.MetricGroup;
+import io.pgpulse.collector.target.DiscoveryConfig;
 import io.pgpulse.collector.target.TargetConfig;
 import io.pgpulse.schemas.command.MaintenanceWindow;
 import io.pgpulse.schemas.command.SigningKeys;
@@ -33,7 +37,12 @@ import java.util.function.Function;
  * all at once, each with file, line and field.
  */
 public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor processor, Sink sink,
-                            Remediation remediation) {
+                            Remediation remediation, CollectorSettings collector) {
+
+    /** A configuration with the collector's defaults (no discovery, no self-metrics endpoint). */
+    public PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor processor, Sink sink, Remediation remediation) {
+        this(kafka, targets, processor, sink, remediation, CollectorSettings.defaults());
+    }
 
     /** Where Kafka and the registry are; both null means: start the embedded ones. */
     public record Kafka(String bootstrapServers, String registryUrl, Topics topics) {
@@ -97,6 +106,8 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
     public static final String DEFAULT_API_LISTEN = "127.0.0.1:9095";
 
     public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+    /** Where the agent's Prometheus self-metrics answer unless {@code collector.metrics_listen} says otherwise. */
+    public static final String DEFAULT_METRICS_LISTEN = "127.0.0.1:9188";
     public static final Duration DEFAULT_WINDOW = Duration.ofMinutes(1);
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
 
@@ -119,24 +130,111 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
     }
 
     static PgpulseConfig from(ConfigNode root, Function<String, String> env, Path dir) {
-        root.allowOnly("kafka", "targets", "processor", "sink", "remediation");
+        root.allowOnly("kafka", "targets", "collector", "processor", "sink", "remediation");
         Kafka kafka = kafka(root.get("kafka"));
         List<TargetConfig> targets = new ArrayList<>();
+        List<DiscoveryConfig> discoveries = new ArrayList<>();
         List<ConfigNode> entries = root.list("targets", true);
         if (root.has("targets") && entries.isEmpty()) {
             root.require("targets").problem("expected at least one target");
         }
         Set<String> sources = new HashSet<>();
         for (ConfigNode entry : entries) {
-            TargetConfig target = target(entry, env);
+            if (entry.has("discover")) {
+                entry.allowOnly("discover");
+                DiscoveryConfig discovery = discovery(entry.get("discover"), env);
+                if (discovery != null) {
+                    discoveries.add(discovery);
+                }
+                continue;
+            }
+            TargetConfig target = target(entry, env, false);
             if (target != null && !sources.add(target.sourceId().toString())) {
                 entry.problem("source " + target.sourceId() + " is listed twice");
             } else if (target != null) {
                 targets.add(target);
             }
         }
+        CollectorSettings collector = collector(root.get("collector"), discoveries);
         return new PgpulseConfig(kafka, targets, processor(root.get("processor")), sink(root.get("sink"), env, dir),
-                remediation(root.get("remediation"), env));
+                remediation(root.get("remediation"), env), collector);
+    }
+
+    /** {@code discover:} every database of one cluster, reached through {@code url}. */
+    private static DiscoveryConfig discovery(ConfigNode node, Function<String, String> env) {
+        TargetConfig seed = target(node, env, true);
+        java.util.regex.Pattern include = pattern(node, "include");
+        java.util.regex.Pattern exclude = pattern(node, "exclude");
+        Duration refresh = node.duration("refresh", DiscoveryConfig.DEFAULT_REFRESH);
+        if (seed == null || refresh == null) {
+            return null;
+        }
+        try {
+            return new DiscoveryConfig(seed, include, exclude, refresh);
+        } catch (IllegalArgumentException e) {
+            node.require("refresh").problem(e.getMessage());
+            return null;
+        }
+    }
+
+    private static java.util.regex.Pattern pattern(ConfigNode node, String key) {
+        String text = node.string(key, null);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return java.util.regex.Pattern.compile(text);
+        } catch (java.util.regex.PatternSyntaxException e) {
+            node.require(key).problem("expected a regular expression, found '" + text + "': " + e.getDescription());
+            return null;
+        }
+    }
+
+    private static CollectorSettings collector(ConfigNode node, List<DiscoveryConfig> discoveries) {
+        CollectorSettings defaults = CollectorSettings.defaults();
+        if (node == null) {
+            return defaults.withDiscoveries(discoveries)
+                    .withMetricsAddress(resolved(apiAddress(null, DEFAULT_METRICS_LISTEN)));
+        }
+        node.allowOnly("threads", "buffer_snapshots", "flush_timeout", "metrics_listen", "group_intervals");
+        int threads = positiveInt(node, "threads", defaults.threads());
+        int buffer = positiveInt(node, "buffer_snapshots", defaults.bufferSnapshots());
+        Duration flush = node.duration("flush_timeout", defaults.flushTimeout());
+        InetSocketAddress metrics = resolved(apiAddress(node.get("metrics_listen"), DEFAULT_METRICS_LISTEN));
+        Map<String, Duration> intervals = new java.util.LinkedHashMap<>();
+        ConfigNode groups = node.get("group_intervals");
+        if (groups != null) {
+            Set<String> known = new java.util.LinkedHashSet<>();
+            MetricCatalog.defaults().groups().stream().map(MetricGroup::name).forEach(known::add);
+            groups.allowOnly(known.toArray(String[]::new));
+            for (String name : groups.keys()) {
+                Duration interval = groups.duration(name, null);
+                if (interval != null && known.contains(name)) {
+                    intervals.put(name, interval);
+                }
+            }
+        }
+        return new CollectorSettings(threads, buffer, flush == null ? defaults.flushTimeout() : flush, intervals,
+                metrics, discoveries);
+    }
+
+    private static InetSocketAddress resolved(InetSocketAddress unresolved) {
+        return unresolved == null ? null : new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
+    }
+
+    private static int positiveInt(ConfigNode node, String key, int defaultValue) {
+        if (!node.has(key)) {
+            return defaultValue;
+        }
+        Double n = node.number(key);
+        if (n == null) {
+            return defaultValue;
+        }
+        if (n < 1 || n != Math.rint(n) || n > Integer.MAX_VALUE) {
+            node.require(key).problem("expected a whole number of at least 1, found " + n);
+            return defaultValue;
+        }
+        return n.intValue();
     }
 
     private static Kafka kafka(ConfigNode node) {
@@ -162,13 +260,35 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
         return new Kafka(bootstrap, registry, topics);
     }
 
-    private static TargetConfig target(ConfigNode node, Function<String, String> env) {
-        node.allowOnly("cluster", "url", "user", "password", "password_env", "password_file", "interval", "tags");
+    private static TargetConfig target(ConfigNode node, Function<String, String> env, boolean discovery) {
+        List<String> keys = new ArrayList<>(List.of("cluster", "url", "user", "password", "password_env", "password_file",
+                "interval", "tags", "sslmode"));
+        if (discovery) {
+            keys.addAll(List.of("include", "exclude", "refresh"));
+        } else {
+            keys.add("kind");
+        }
+        node.allowOnly(keys.toArray(String[]::new));
         String url = node.string("url");
         String user = node.string("user", "postgres");
         String password = password(node, env);
         Duration interval = node.duration("interval", DEFAULT_INTERVAL);
         Map<String, String> tags = node.stringMap("tags");
+        String sslmode = node.string("sslmode", null);
+        if (sslmode != null && !TargetConfig.SSL_MODES.contains(sslmode)) {
+            node.require("sslmode").problem("expected one of disable, allow, prefer, require, verify-ca, verify-full, found "
+                    + sslmode);
+            sslmode = null;
+        }
+        MetricGroup.Console console = null;
+        String kind = discovery ? null : node.string("kind", null);
+        if (kind != null) {
+            switch (kind) {
+                case "postgres" -> console = MetricGroup.Console.POSTGRES;
+                case "pgbouncer" -> console = MetricGroup.Console.PGBOUNCER;
+                default -> node.require("kind").problem("expected postgres or pgbouncer (an admin console), found " + kind);
+            }
+        }
         if (url == null || interval == null) {
             return null;
         }
@@ -177,7 +297,7 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
             if (cluster == null) {
                 cluster = hostPort(url);
             }
-            TargetConfig target = new TargetConfig(cluster, url, user, password, interval, tags);
+            TargetConfig target = new TargetConfig(cluster, url, user, password, interval, tags, sslmode, console);
             target.sourceId();
             return target;
         } catch (IllegalArgumentException e) {

@@ -74,6 +74,32 @@ class PgpulseConfigTest {
     }
 
     @Test
+    void collectorSectionDiscoveryAndConsoleTargets() throws Exception {
+        PgpulseConfig config = PgpulseConfig.load(fixture("collector.good.yaml"), Map.of("PGPULSE_PASSWORD", "pw")::get);
+        assertThat(config.targets()).extracting(t -> t.sourceId().toString())
+                .containsExactly("pg-01/app", "bouncer-01/pgbouncer");
+        assertThat(config.targets().get(0).sslmode()).isEqualTo("verify-full");
+        assertThat(config.targets().get(0).console()).isEqualTo(io.pgpulse.collector.metric.MetricGroup.Console.POSTGRES);
+        assertThat(config.targets().get(1).console()).isEqualTo(io.pgpulse.collector.metric.MetricGroup.Console.PGBOUNCER);
+        io.pgpulse.collector.CollectorSettings collector = config.collector();
+        assertThat(collector.threads()).isEqualTo(8);
+        assertThat(collector.bufferSnapshots()).isEqualTo(500);
+        assertThat(collector.flushTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(collector.metricsAddress().getPort()).isEqualTo(9999);
+        assertThat(collector.groupIntervals()).containsEntry("table_sizes", Duration.ofMinutes(15))
+                .containsEntry("statements", Duration.ofSeconds(30));
+        assertThat(collector.discoveries()).singleElement().satisfies(d -> {
+            assertThat(d.seed().cluster()).isEqualTo("pg-02");
+            assertThat(d.seed().password()).isEqualTo("pw");
+            assertThat(d.seed().interval()).isEqualTo(Duration.ofSeconds(15));
+            assertThat(d.refresh()).isEqualTo(Duration.ofSeconds(30));
+            assertThat(d.watches("app_orders")).isTrue();
+            assertThat(d.watches("app_test_1")).isFalse();
+            assertThat(d.watches("postgres")).isFalse();
+        });
+    }
+
+    @Test
     void missingFileIsNamed() {
         assertThatThrownBy(() -> PgpulseConfig.load(Path.of("/nonexistent/pgpulse.yaml"), k -> null))
                 .isInstanceOf(ConfigException.class)
@@ -97,6 +123,10 @@ class PgpulseConfigTest {
             "bad-routing-file.bad.yaml       | bad-routing-file.bad.yaml:4: sink.routing_file: routing-missing-channel.yaml:6: route.channel: no channel named \"pager\"",
             "bad-api-listen.bad.yaml         | bad-api-listen.bad.yaml:4: sink.api_listen: expected host:port (e.g. 127.0.0.1:9095) or off, found 'everywhere'",
             "bad-history-url.bad.yaml        | bad-history-url.bad.yaml:5: sink.history.url: expected a jdbc:postgresql: URL",
+            "bad-sslmode.bad.yaml            | bad-sslmode.bad.yaml:3: targets[0].sslmode: expected one of disable, allow, prefer, require, verify-ca, verify-full, found always",
+            "bad-group-interval.bad.yaml     | bad-group-interval.bad.yaml:5: collector.group_intervals.table_size: unknown key; expected one of server, database",
+            "bad-discover.bad.yaml           | bad-discover.bad.yaml:4: targets[0].discover.include: expected a regular expression, found 'app_('",
+            "bad-threads.bad.yaml            | bad-threads.bad.yaml:4: collector.threads: expected a whole number of at least 1, found 0",
     })
     void badFileIsRefusedNamingFileLineAndField(String file, String expected) throws Exception {
         Path path = fixture(file);

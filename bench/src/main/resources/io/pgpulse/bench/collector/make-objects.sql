@@ -1,0 +1,1 @@
+SELECT pgpulse_bench_objects(?)

@@ -1,0 +1,1 @@
+/* pgpulse */ SELECT extversion FROM pg_extension WHERE extname = ?
