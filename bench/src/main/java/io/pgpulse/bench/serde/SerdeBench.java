@@ -1,0 +1,102 @@
+package io.pgpulse.bench.serde;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pgpulse.avro.PgSnapshot;
+import io.pgpulse.schemas.Topics;
+import io.pgpulse.schemas.serde.AvroSerializer;
+import io.pgpulse.schemas.serde.InMemorySchemaRegistry;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ./pgpulse bench serde}: runs {@link SnapshotSerdeBenchmark} under JMH (all four
+ * benchmarks in one run, each in its own forked JVMs) and ends with one line of figures:
+ * bytes per snapshot, the median throughput of each benchmark over every measured iteration
+ * of every fork, and two ratios. {@code size_ratio} is JSON bytes over Avro bytes;
+ * {@code speed_ratio} is JSON's time for a write plus a read over Avro's.
+ */
+@Command(name = "serde",
+        description = {
+                "Avro (pgpulse's Confluent wire-format serde) against Jackson JSON on one PgSnapshot of "
+                        + LargeSnapshot.TABLES + " tables and " + LargeSnapshot.INDEXES + " indexes, under JMH.",
+                "Ends with: avro_bytes= json_bytes= size_ratio= avro_ser_ops_s= json_ser_ops_s= avro_de_ops_s= "
+                        + "json_de_ops_s= speed_ratio="},
+        mixinStandardHelpOptions = true,
+        usageHelpAutoWidth = true)
+public final class SerdeBench implements Callable<Integer> {
+
+    @Option(names = "--forks", defaultValue = "3", description = "JVMs per benchmark (default: ${DEFAULT-VALUE}).")
+    int forks;
+
+    @Option(names = "--warmup-iterations", defaultValue = "5",
+            description = "Unmeasured iterations per fork (default: ${DEFAULT-VALUE}).")
+    int warmupIterations;
+
+    @Option(names = "--iterations", defaultValue = "5",
+            description = "Measured iterations per fork (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--iteration-seconds", defaultValue = "2",
+            description = "Length of each iteration, seconds (default: ${DEFAULT-VALUE}).")
+    int iterationSeconds;
+
+    @Option(names = "--profiler", paramLabel = "NAME",
+            description = "A JMH profiler to run along (gc, stack, ...), for looking into a result.")
+    String profiler;
+
+    @Override
+    public Integer call() throws Exception {
+        if (forks < 1 || iterations < 1 || warmupIterations < 0 || iterationSeconds < 1) {
+            System.err.println("pgpulse bench serde: --forks, --iterations and --iteration-seconds must be at least 1,"
+                    + " --warmup-iterations at least 0");
+            return 2;
+        }
+        PgSnapshot snapshot = LargeSnapshot.build();
+        int avroBytes = AvroSerializer.forClass(PgSnapshot.class, new InMemorySchemaRegistry(), false, true)
+                .serialize(Topics.defaults().snapshots(), snapshot).length;
+        ObjectMapper json = SnapshotJson.mapper();
+        int jsonBytes = json.writeValueAsBytes(snapshot).length;
+
+        OptionsBuilder builder = new OptionsBuilder();
+        if (profiler != null) {
+            builder.addProfiler(profiler);
+        }
+        Options options = builder
+                .include("^" + SnapshotSerdeBenchmark.class.getName().replace(".", "\\.") + "\\.")
+                .forks(forks)
+                .warmupIterations(warmupIterations)
+                .warmupTime(TimeValue.seconds(iterationSeconds))
+                .measurementIterations(iterations)
+                .measurementTime(TimeValue.seconds(iterationSeconds))
+                .threads(1)
+                .jvmArgsAppend("-Xms1g", "-Xmx1g")
+                .build();
+        Collection<RunResult> results = new Runner(options).run();
+        Map<String, Double> medians = new HashMap<>();
+        for (RunResult result : results) {
+            String method = result.getParams().getBenchmark();
+            medians.put(method.substring(method.lastIndexOf('.') + 1),
+                    result.getPrimaryResult().getStatistics().getPercentile(50));
+        }
+        double avroSer = medians.get("avroSerialize");
+        double avroDe = medians.get("avroDeserialize");
+        double jsonSer = medians.get("jsonSerialize");
+        double jsonDe = medians.get("jsonDeserialize");
+        double speedRatio = (1 / jsonSer + 1 / jsonDe) / (1 / avroSer + 1 / avroDe);
+        System.out.println(String.format(Locale.ROOT,
+                "avro_bytes=%d json_bytes=%d size_ratio=%.2f avro_ser_ops_s=%.0f json_ser_ops_s=%.0f"
+                        + " avro_de_ops_s=%.0f json_de_ops_s=%.0f speed_ratio=%.2f",
+                avroBytes, jsonBytes, (double) jsonBytes / avroBytes, avroSer, jsonSer, avroDe, jsonDe, speedRatio));
+        return 0;
+    }
+}
