@@ -1,6 +1,7 @@
-// Reads pgpulse topics the way a downstream team would: KafkaJS consumes, Confluent's own
-// Schema Registry client and Avro deserializer decode, against whatever registry URL is given
-// (pgpulse's, in the interop test). None of this code knows anything about pgpulse.
+// Reads pgpulse topics the way a downstream team would: KafkaJS consumes (with an LZ4 codec,
+// as the collector compresses snapshots), Confluent's own Schema Registry client and Avro
+// deserializer decode, against whatever registry URL is given (pgpulse's, in the interop
+// test). None of this code knows anything about pgpulse.
 //
 //   node decode-topics.mjs BOOTSTRAP_SERVERS REGISTRY_URL TOPIC [TOPIC...]
 //
@@ -11,7 +12,8 @@
 // registry, asked through Confluent's client, names as the latest version of <topic>-value.
 // Bytes print as hex. Exits 1 with the reason on stderr after TIMEOUT_MS (default 60 s).
 
-import { Kafka, logLevel } from 'kafkajs';
+import kafkajs from 'kafkajs';
+import LZ4Codec from '@2l/kafkajs-lz4';
 import { AvroDeserializer, SchemaRegistryClient, SerdeType } from '@confluentinc/schemaregistry';
 
 const [bootstrapServers, registryUrl, ...topics] = process.argv.slice(2);
@@ -20,6 +22,10 @@ if (!bootstrapServers || !registryUrl || topics.length === 0) {
   process.exit(2);
 }
 const timeoutMs = Number(process.env.TIMEOUT_MS ?? 60000);
+
+// KafkaJS reads only uncompressed and gzip batches by itself; pgpulse's collector writes LZ4.
+const { CompressionCodecs, CompressionTypes, Kafka, logLevel } = kafkajs;
+CompressionCodecs[CompressionTypes.LZ4] = new LZ4Codec().codec;
 
 const registry = new SchemaRegistryClient({ baseURLs: [registryUrl] });
 const deserializer = new AvroDeserializer(registry, SerdeType.VALUE, {});
@@ -50,6 +56,15 @@ const timer = setTimeout(() => {
   failure = `timed out after ${timeoutMs} ms; no record read yet from: ${[...pending].join(', ')}`;
   finish();
 }, timeoutMs);
+
+// A crash that retrying cannot cure (a batch it cannot read, say) would otherwise be retried
+// until the timeout; retriable ones (the group coordinator still loading) are left to KafkaJS.
+consumer.on(consumer.events.CRASH, (event) => {
+  if (event.payload.error?.retriable === false) {
+    failure = failure ?? `consumer crashed: ${event.payload.error?.stack ?? event.payload.error}`;
+    finish();
+  }
+});
 
 try {
   await consumer.connect();
