@@ -39,7 +39,7 @@ import picocli.CommandLine.Option;
         usageHelpAutoWidth = true)
 public final class SerdeBench implements Callable<Integer> {
 
-    @Option(names = "--rounds", defaultValue = "3",
+    @Option(names = "--rounds", defaultValue = "5",
             description = "Times the four benchmarks run one after another (default: ${DEFAULT-VALUE}). Rounds spread"
                     + " the load of a shared machine over all four instead of letting it fall on one.")
     int rounds;

@@ -23,6 +23,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -118,7 +119,7 @@ class ConfluentJsInteropIT {
     }
 
     private static <T extends SpecificRecord> Written write(AvroSerdes serdes, String topic, Class<T> type,
-            java.util.function.Function<T, String> key) {
+            Function<T, String> key) {
         T record = SampleRecords.of(type, topic.hashCode());
         return new Written(key.apply(record), record, serdes.serializer(type).serialize(topic, record));
     }

@@ -65,7 +65,15 @@ class SchemaReferenceTest {
                 }
             }
         }
-        assertThat(markdown).contains("| `pgpulse.snapshots.v1` | ", "[PgSnapshot](#pgsnapshot)",
+        for (String row : List.of(
+                "| `pgpulse.snapshots.v1` | source id (`<cluster>/<database>`) | [PgSnapshot](#pgsnapshot) |",
+                "| `pgpulse.metrics.v1` | source id | [DerivedMetrics](#derivedmetrics) |",
+                "| `pgpulse.alerts.v1` | alert fingerprint | [Alert](#alert) |",
+                "| `pgpulse.commands.v1` | source id | [MaintenanceCommand](#maintenancecommand) |",
+                "| `pgpulse.command-results.v1` | command id | [CommandResult](#commandresult) |")) {
+            assertThat(markdown).contains(row + "\n");
+        }
+        assertThat(markdown).contains(
                 "| `collected_at` | `timestamp-millis` (long) | *required* | ",
                 "| `error` | null or [CollectionError](#collectionerror) | `null` | ",
                 "`io.pgpulse.avro.CollectionError`, record, declared in [PgSnapshot](#pgsnapshot)\n",
@@ -83,7 +91,7 @@ class SchemaReferenceTest {
 
         String markdown = SchemaReference.read(directory).markdown();
 
-        assertThat(markdown).contains("## A\n\n`t.A`, record\n\nUses B | C.\n",
+        assertThat(markdown).doesNotContain("| `pgpulse.").contains("## A\n\n`t.A`, record\n\nUses B | C.\n",
                 "| `b` | null or [B](#b) | `null` | A \\<b> of two lines. |",
                 "## B\n\n`t.B`, enum\n\nSymbols: `X`, `Y`. A reader that meets a symbol it does not know reads `X`.");
     }
