@@ -2,6 +2,7 @@ package io.pgpulse.bench;
 
 import io.pgpulse.bench.collector.CollectorBench;
 import io.pgpulse.bench.remediation.RemediationBench;
+import io.pgpulse.bench.serde.SerdeBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
         description = "Benchmarks on the embedded runtime; each ends with one line of key=value figures.",
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
-        subcommands = {RemediationBench.class, CollectorBench.class, CommandLine.HelpCommand.class})
+        subcommands = {RemediationBench.class, CollectorBench.class, SerdeBench.class, CommandLine.HelpCommand.class})
 public final class Bench implements Runnable {
 
     @CommandLine.Spec

@@ -31,6 +31,15 @@ public final class AvroSerializer<T extends IndexedRecord> implements Serializer
     private boolean isKey;
     private boolean autoRegister;
     private final Map<Schema, GenericDatumWriter<T>> writers = new ConcurrentHashMap<>();
+    /**
+     * The size of the last record written, as the next one's starting buffer: records of one
+     * topic are of similar size, and a snapshot of a large database is hundreds of kilobytes,
+     * which a small buffer would reach only after many copies. Racy on purpose; it is a hint.
+     */
+    private volatile int sizeHint = MIN_SIZE_HINT;
+
+    private static final int MIN_SIZE_HINT = 256;
+    private static final int MAX_SIZE_HINT = 4 * 1024 * 1024;
 
     /**
      * A serializer with a fixed writer schema.
@@ -75,13 +84,15 @@ public final class AvroSerializer<T extends IndexedRecord> implements Serializer
                     + " failed: " + e.getMessage(), e);
         }
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+            ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint);
             out.write(new byte[WireFormat.HEADER_BYTES]);
-            BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+            // Buffered: the direct encoder makes one call on the stream per value written.
+            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
             writers.computeIfAbsent(writerSchema, AvroSerializer::writerFor).write(record, encoder);
             encoder.flush();
             byte[] bytes = out.toByteArray();
             WireFormat.writeHeader(bytes, id);
+            sizeHint = Math.max(MIN_SIZE_HINT, Math.min(bytes.length, MAX_SIZE_HINT));
             return bytes;
         } catch (IOException | RuntimeException e) {
             throw new SerializationException("cannot serialize " + writerSchema.getFullName() + " for subject "
