@@ -3,6 +3,9 @@
 -- vulnerabilities found by scans, API keys, and an audit trail, with the indexes
 -- the guide recommends for its hot queries.
 
+-- The server preloads pg_stat_statements; the extension makes it readable here.
+CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
+
 CREATE TABLE users (
     id          bigserial PRIMARY KEY,
     email       text NOT NULL UNIQUE,
