@@ -81,8 +81,9 @@ public final class EmbeddedKafka implements AutoCloseable {
         long startedNanos = System.nanoTime();
         Path directory = Files.createTempDirectory("pgpulse-kafka-");
         try {
-            int brokerPort = FreePorts.next();
-            int controllerPort = FreePorts.next();
+            int[] ports = FreePorts.distinct(2);
+            int brokerPort = ports[0];
+            int controllerPort = ports[1];
             Properties config = brokerConfig(directory, brokerPort, controllerPort);
             formatStorage(directory, config);
 
