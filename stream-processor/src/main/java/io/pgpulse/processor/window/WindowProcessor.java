@@ -1,0 +1,249 @@
+package io.pgpulse.processor.window;
+
+import static io.pgpulse.processor.state.StateWriter.NONE;
+
+import io.pgpulse.processor.delta.CounterDeltaProcessor;
+import io.pgpulse.processor.delta.SourceStep;
+import io.pgpulse.processor.metrics.FrameNames;
+import io.pgpulse.processor.metrics.MetricsCalculator;
+import io.pgpulse.processor.metrics.MetricsFrame;
+import io.pgpulse.processor.state.ObjectCatalog;
+import io.pgpulse.processor.state.SourceState;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/**
+ * Turns each source's steps into metrics frames: one per snapshot (rules that watch
+ * gauges evaluate it at once) and one per closed window (published on the metrics topic).
+ *
+ * <p>A window's metrics are the difference of the source's state at its two edges
+ * ({@link MetricsCalculator}), so nothing is summed per window: when a source's snapshots
+ * cross a pane edge, the state as of its last snapshot before the edge is kept as a
+ * checkpoint ({@value #CHECKPOINT_STORE}, {@value #OBJECT_CHECKPOINT_STORE}, keyed
+ * {@code source \0 time}), and each window the source has data in is put on the schedule
+ * ({@value #SCHEDULE_STORE}, keyed {@code end \0 source}). When stream time (the largest
+ * {@code collected_at} seen, kept in {@value #CLOCK_STORE}) passes a window's end plus grace,
+ * the window is computed and emitted, once, and its entry removed. At most
+ * {@code closeBudget} windows close per snapshot (and the rest on a wall-clock punctuation),
+ * so that the minute when every source's window closes does not stall the snapshots behind it.
+ */
+public final class WindowProcessor implements Processor<String, SourceStep, String, MetricsFrame> {
+
+    public static final String CHECKPOINT_STORE = "window-checkpoints";
+    public static final String OBJECT_CHECKPOINT_STORE = "window-object-checkpoints";
+    public static final String SCHEDULE_STORE = "window-schedule";
+    public static final String CLOCK_STORE = "window-clock";
+
+    private static final String STREAM_TIME = "stream-time";
+    private static final String LOWEST = hex(0);
+
+    private final WindowSpec spec;
+    private final MetricsCalculator calculator;
+    private final int closeBudget;
+    private final Duration drainInterval;
+    private ProcessorContext<String, MetricsFrame> context;
+    private KeyValueStore<String, byte[]> sources;
+    private KeyValueStore<String, byte[]> objects;
+    private KeyValueStore<String, byte[]> names;
+    private KeyValueStore<String, byte[]> checkpoints;
+    private KeyValueStore<String, byte[]> objectCheckpoints;
+    private KeyValueStore<String, byte[]> schedule;
+    private KeyValueStore<String, Long> clock;
+    private long streamTime;
+
+    /**
+     * @param closeBudget   windows closed at most per snapshot
+     * @param drainInterval how often (wall clock) windows due but over budget are closed
+     */
+    public WindowProcessor(WindowSpec spec, MetricsCalculator calculator, int closeBudget, Duration drainInterval) {
+        if (closeBudget < 1) {
+            throw new IllegalArgumentException("closeBudget must be at least 1, found " + closeBudget);
+        }
+        this.spec = spec;
+        this.calculator = calculator;
+        this.closeBudget = closeBudget;
+        this.drainInterval = drainInterval;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, MetricsFrame> context) {
+        this.context = context;
+        this.sources = context.getStateStore(CounterDeltaProcessor.SOURCE_STORE);
+        this.objects = context.getStateStore(CounterDeltaProcessor.OBJECT_STORE);
+        this.names = context.getStateStore(CounterDeltaProcessor.NAMES_STORE);
+        this.checkpoints = context.getStateStore(CHECKPOINT_STORE);
+        this.objectCheckpoints = context.getStateStore(OBJECT_CHECKPOINT_STORE);
+        this.schedule = context.getStateStore(SCHEDULE_STORE);
+        this.clock = context.getStateStore(CLOCK_STORE);
+        Long stored = clock.get(STREAM_TIME);
+        this.streamTime = stored == null ? NONE : stored;
+        context.schedule(drainInterval, PunctuationType.WALL_CLOCK_TIME, now -> drain(Integer.MAX_VALUE));
+    }
+
+    @Override
+    public void process(Record<String, SourceStep> record) {
+        SourceStep step = record.value();
+        SourceState next = step.next();
+        String source = next.sourceId;
+        long t = next.lastSeenMs;
+        if (streamTime == NONE || t > streamTime) {
+            streamTime = t;
+            clock.put(STREAM_TIME, t);
+        }
+        long previousSeen = step.previous().lastSeenMs;
+        long pane = spec.paneMs();
+        boolean newPane = previousSeen == NONE || Math.floorDiv(previousSeen, pane) != Math.floorDiv(t, pane);
+        if (newPane && previousSeen != NONE) {
+            checkpoint(source, previousSeen, step, t);
+        }
+        if (newPane) {
+            for (long end : spec.endsContaining(t)) {
+                if (end + spec.graceMs() > streamTime) { // else every window ending there closed already
+                    schedule.put(scheduleKey(end, source), new byte[0]);
+                }
+            }
+        }
+        long from = previousSeen == NONE ? t : previousSeen;
+        MetricsFrame instant = calculator.frame(MetricsFrame.Kind.SNAPSHOT, step.previous(), next, from, t, t - from, 0,
+                FrameNames.of(step.snapshot()), true);
+        context.forward(new Record<>(source, instant, record.timestamp()));
+        drain(closeBudget);
+    }
+
+    /** Keeps the state as of {@code at} (the source's last snapshot before a pane edge) and forgets old ones. */
+    private void checkpoint(String source, long at, SourceStep step, long now) {
+        String key = checkpointKey(source, at);
+        checkpoints.put(key, step.previousSource());
+        byte[] objectBytes = step.objectsWritten() ? step.previousObjects() : objects.get(source);
+        if (objectBytes != null) {
+            objectCheckpoints.put(key, objectBytes);
+        }
+        // Windows still to close start no earlier than this (the oldest one scheduled, or one closing from now on).
+        long oldestEnd = Math.min(now - spec.graceMs(), firstScheduledEnd());
+        prune(checkpoints, source, oldestEnd - spec.paneMs() - spec.longestMs());
+        prune(objectCheckpoints, source, oldestEnd - spec.paneMs() - spec.tumblingMs());
+    }
+
+    /** Deletes the checkpoints of {@code source} before {@code threshold} except the newest of them. */
+    private static void prune(KeyValueStore<String, byte[]> store, String source, long threshold) {
+        if (threshold <= 0) {
+            return;
+        }
+        List<String> old = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = store.range(checkpointKey(source, 0), checkpointKey(source, threshold - 1))) {
+            while (it.hasNext()) {
+                old.add(it.next().key);
+            }
+        }
+        for (int i = 0; i < old.size() - 1; i++) {
+            store.delete(old.get(i));
+        }
+    }
+
+    private long firstScheduledEnd() {
+        try (KeyValueIterator<String, byte[]> it = schedule.all()) {
+            return it.hasNext() ? Long.parseLong(it.next().key.substring(0, 16), 16) : Long.MAX_VALUE;
+        }
+    }
+
+    /** Closes up to {@code budget} windows whose end plus grace stream time has passed, oldest first. */
+    private void drain(int budget) {
+        if (streamTime == NONE) {
+            return;
+        }
+        long closable = streamTime - spec.graceMs();
+        if (closable < 0) {
+            return;
+        }
+        List<String> due = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = schedule.range(LOWEST, hex(closable) + '\u0001')) {
+            while (it.hasNext() && due.size() < budget) {
+                due.add(it.next().key);
+            }
+        }
+        for (String key : due) {
+            long end = Long.parseLong(key.substring(0, 16), 16);
+            close(key.substring(17), end);
+            schedule.delete(key);
+        }
+    }
+
+    private void close(String source, long end) {
+        SourceState last = stateBefore(source, end, true);
+        if (spec.tumblingEndsAt(end)) {
+            SourceState first = stateBefore(source, end - spec.tumblingMs(), true);
+            if (last.seen > first.seen) {
+                byte[] catalog = names.get(source);
+                MetricsFrame frame = calculator.frame(MetricsFrame.Kind.TUMBLING, first, last, end - spec.tumblingMs(), end,
+                        spec.tumblingMs(), spec.tumblingMs(),
+                        FrameNames.of(catalog == null ? ObjectCatalog.empty() : ObjectCatalog.read(catalog)), true);
+                context.forward(new Record<>(source, frame, end));
+            }
+        }
+        if (spec.hoppingEndsAt(end)) {
+            SourceState first = stateBefore(source, end - spec.hoppingMs(), false);
+            if (last.seen > first.seen) {
+                MetricsFrame frame = calculator.frame(MetricsFrame.Kind.HOPPING, first, last, end - spec.hoppingMs(), end,
+                        spec.hoppingMs(), spec.advanceMs(), FrameNames.of(ObjectCatalog.empty()), false);
+                context.forward(new Record<>(source, frame, end));
+            }
+        }
+    }
+
+    /** The state of {@code source} as of its last snapshot before {@code instant}; empty if it had none. */
+    SourceState stateBefore(String source, long instant, boolean withObjects) {
+        byte[] current = sources.get(source);
+        if (current == null) {
+            return SourceState.empty(source);
+        }
+        SourceState state = SourceState.readSource(current);
+        if (state.lastSeenMs < instant) {
+            if (withObjects) {
+                byte[] o = objects.get(source);
+                if (o != null) {
+                    state.readObjects(o);
+                }
+            }
+            return state;
+        }
+        KeyValue<String, byte[]> checkpoint = null;
+        try (KeyValueIterator<String, byte[]> it = checkpoints.reverseRange(checkpointKey(source, 0),
+                checkpointKey(source, instant - 1))) {
+            if (it.hasNext()) {
+                checkpoint = it.next();
+            }
+        }
+        if (checkpoint == null) {
+            return SourceState.empty(source);
+        }
+        SourceState kept = SourceState.readSource(checkpoint.value);
+        if (withObjects) {
+            byte[] o = objectCheckpoints.get(checkpoint.key);
+            if (o != null) {
+                kept.readObjects(o);
+            }
+        }
+        return kept;
+    }
+
+    static String checkpointKey(String source, long at) {
+        return source + '\u0000' + hex(Math.max(0, at));
+    }
+
+    static String scheduleKey(long end, String source) {
+        return hex(end) + '\u0000' + source;
+    }
+
+    private static String hex(long value) {
+        return String.format(Locale.ROOT, "%016x", value);
+    }
+}
