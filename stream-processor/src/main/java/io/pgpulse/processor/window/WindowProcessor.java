@@ -12,8 +12,6 @@ import io.pgpulse.processor.state.SourceState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -43,7 +41,8 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
     public static final String SCHEDULE_STORE = "window-schedule";
     public static final String CLOCK_STORE = "window-clock";
 
-    private static final String STREAM_TIME = "stream-time";
+    /** The key of the stream time in {@value #CLOCK_STORE}. */
+    public static final String STREAM_TIME = "stream-time";
     private static final String LOWEST = hex(0);
 
     private final WindowSpec spec;
@@ -59,6 +58,7 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
     private KeyValueStore<String, byte[]> schedule;
     private KeyValueStore<String, Long> clock;
     private long streamTime;
+    private WindowEdges edges;
 
     /**
      * @param closeBudget   windows closed at most per snapshot
@@ -84,6 +84,7 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
         this.objectCheckpoints = context.getStateStore(OBJECT_CHECKPOINT_STORE);
         this.schedule = context.getStateStore(SCHEDULE_STORE);
         this.clock = context.getStateStore(CLOCK_STORE);
+        this.edges = new WindowEdges(sources, objects, checkpoints, objectCheckpoints);
         Long stored = clock.get(STREAM_TIME);
         this.streamTime = stored == null ? NONE : stored;
         context.schedule(drainInterval, PunctuationType.WALL_CLOCK_TIME, now -> drain(Integer.MAX_VALUE));
@@ -178,9 +179,9 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
     }
 
     private void close(String source, long end) {
-        SourceState last = stateBefore(source, end, true);
+        SourceState last = edges.before(source, end, true);
         if (spec.tumblingEndsAt(end)) {
-            SourceState first = stateBefore(source, end - spec.tumblingMs(), true);
+            SourceState first = edges.before(source, end - spec.tumblingMs(), true);
             if (last.seen > first.seen) {
                 byte[] catalog = names.get(source);
                 MetricsFrame frame = calculator.frame(MetricsFrame.Kind.TUMBLING, first, last, end - spec.tumblingMs(), end,
@@ -190,7 +191,7 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
             }
         }
         if (spec.hoppingEndsAt(end)) {
-            SourceState first = stateBefore(source, end - spec.hoppingMs(), false);
+            SourceState first = edges.before(source, end - spec.hoppingMs(), false);
             if (last.seen > first.seen) {
                 MetricsFrame frame = calculator.frame(MetricsFrame.Kind.HOPPING, first, last, end - spec.hoppingMs(), end,
                         spec.hoppingMs(), spec.advanceMs(), FrameNames.of(ObjectCatalog.empty()), false);
@@ -199,44 +200,8 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
         }
     }
 
-    /** The state of {@code source} as of its last snapshot before {@code instant}; empty if it had none. */
-    SourceState stateBefore(String source, long instant, boolean withObjects) {
-        byte[] current = sources.get(source);
-        if (current == null) {
-            return SourceState.empty(source);
-        }
-        SourceState state = SourceState.readSource(current);
-        if (state.lastSeenMs < instant) {
-            if (withObjects) {
-                byte[] o = objects.get(source);
-                if (o != null) {
-                    state.readObjects(o);
-                }
-            }
-            return state;
-        }
-        KeyValue<String, byte[]> checkpoint = null;
-        try (KeyValueIterator<String, byte[]> it = checkpoints.reverseRange(checkpointKey(source, 0),
-                checkpointKey(source, instant - 1))) {
-            if (it.hasNext()) {
-                checkpoint = it.next();
-            }
-        }
-        if (checkpoint == null) {
-            return SourceState.empty(source);
-        }
-        SourceState kept = SourceState.readSource(checkpoint.value);
-        if (withObjects) {
-            byte[] o = objectCheckpoints.get(checkpoint.key);
-            if (o != null) {
-                kept.readObjects(o);
-            }
-        }
-        return kept;
-    }
-
     static String checkpointKey(String source, long at) {
-        return source + '\u0000' + hex(Math.max(0, at));
+        return WindowEdges.checkpointKey(source, at);
     }
 
     static String scheduleKey(long end, String source) {
@@ -244,6 +209,6 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
     }
 
     private static String hex(long value) {
-        return String.format(Locale.ROOT, "%016x", value);
+        return WindowEdges.hex(value);
     }
 }
