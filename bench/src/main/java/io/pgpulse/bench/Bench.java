@@ -1,6 +1,7 @@
 package io.pgpulse.bench;
 
 import io.pgpulse.bench.remediation.RemediationBench;
+import io.pgpulse.bench.streams.StreamsBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +10,7 @@ import picocli.CommandLine.Command;
         description = "Benchmarks on the embedded runtime; each ends with one line of key=value figures.",
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
-        subcommands = {RemediationBench.class, CommandLine.HelpCommand.class})
+        subcommands = {RemediationBench.class, StreamsBench.class, CommandLine.HelpCommand.class})
 public final class Bench implements Runnable {
 
     @CommandLine.Spec

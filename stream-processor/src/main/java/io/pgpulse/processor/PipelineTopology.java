@@ -4,7 +4,6 @@ import io.pgpulse.avro.Alert;
 import io.pgpulse.avro.CommandResult;
 import io.pgpulse.avro.DerivedMetrics;
 import io.pgpulse.avro.MaintenanceCommand;
-import io.pgpulse.avro.PgSnapshot;
 import io.pgpulse.processor.alert.AlertLifecycleProcessor;
 import io.pgpulse.processor.alert.LifecycleInput;
 import io.pgpulse.processor.alert.RemediationFollowUp;
@@ -14,7 +13,8 @@ import io.pgpulse.processor.metrics.MetricsCalculator;
 import io.pgpulse.processor.metrics.MetricsFrame;
 import io.pgpulse.processor.rule.RuleSet;
 import io.pgpulse.processor.serde.StateSerde;
-import io.pgpulse.processor.snapshot.SnapshotColumnsReader;
+import io.pgpulse.processor.snapshot.SnapshotColumns;
+import io.pgpulse.processor.snapshot.SnapshotDecoder;
 import io.pgpulse.processor.window.WindowProcessor;
 import io.pgpulse.processor.window.WindowSpec;
 import io.pgpulse.schemas.Topics;
@@ -116,17 +116,18 @@ public final class PipelineTopology {
 
         // 1. Snapshots arrive as bytes and are decoded here, so that one that does not
         //    decode goes to the dead-letter topic with its reason instead of stopping the app.
-        RecordDecoder<PgSnapshot> snapshotDecoder = new RecordDecoder<>("a snapshot",
-                serdes.deserializer(PgSnapshot.class), (source, snapshot) -> source != null && source.equals(snapshot.getSourceId())
-                        ? null : "record key '" + source + "' does not match source_id '" + snapshot.getSourceId() + "'");
-        Map<String, KStream<String, RecordDecoder.Decoded<PgSnapshot>>> decoded = builder
+        //    They are read straight into columns (SnapshotDecoder), not into Avro objects.
+        RecordDecoder<SnapshotColumns> snapshotDecoder = new RecordDecoder<>("a snapshot",
+                new SnapshotDecoder(serdes.registry()), (source, snapshot) -> source != null && source.equals(snapshot.sourceId)
+                        ? null : "record key '" + source + "' does not match source_id '" + snapshot.sourceId + "'");
+        Map<String, KStream<String, RecordDecoder.Decoded<SnapshotColumns>>> decoded = builder
                 .stream(topics.snapshots(), Consumed.with(keys, bytes).withName("snapshots"))
                 .mapValues((source, raw) -> snapshotDecoder.decode(topics.snapshots(), source, raw), Named.as("decode"))
                 .split(Named.as("decode-"))
                 .branch((source, result) -> result.ok(), Branched.as("ok"))
                 .defaultBranch(Branched.as("failed"));
         decoded.get("decode-failed")
-                .processValues(DeadLetterHeaders<PgSnapshot>::new, Named.as("dead-letter-headers"))
+                .processValues(DeadLetterHeaders<SnapshotColumns>::new, Named.as("dead-letter-headers"))
                 .to(topics.deadLetters(), Produced.with(keys, bytes).withName("dead-letters"));
 
         // 2. Each snapshot → its source's state: counters as last reported and their monotonic
@@ -136,7 +137,7 @@ public final class PipelineTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(store(settings, CounterDeltaProcessor.NAMES_STORE), keys, bytes));
         long namesRetentionMs = windows.longestMs() + windows.graceMs() + 2 * windows.paneMs();
         KStream<String, io.pgpulse.processor.delta.SourceStep> steps = decoded.get("decode-ok")
-                .mapValues(d -> SnapshotColumnsReader.read(d.value()), Named.as("snapshot-columns"))
+                .mapValues(RecordDecoder.Decoded::value, Named.as("decoded-snapshots"))
                 .processValues(() -> new CounterDeltaProcessor(namesRetentionMs), Named.as("counter-deltas"),
                         CounterDeltaProcessor.SOURCE_STORE, CounterDeltaProcessor.OBJECT_STORE, CounterDeltaProcessor.NAMES_STORE);
 

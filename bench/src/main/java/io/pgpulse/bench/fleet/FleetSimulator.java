@@ -23,7 +23,9 @@ public final class FleetSimulator {
 
     /** How a misbehaving source misbehaves; {@link #NONE} for a healthy one. */
     public enum Trouble {
-        NONE, BLOAT, CONNECTIONS, CACHE_MISSES, SLOW_STATEMENTS, OUTAGE
+        NONE, BLOAT, CONNECTIONS, CACHE_MISSES, SLOW_STATEMENTS, OUTAGE,
+        /** One table is bloated in every other snapshot and clean in the others: every snapshot is an alert event. */
+        FLAPPING
     }
 
     private final List<SimulatedDatabase> databases;

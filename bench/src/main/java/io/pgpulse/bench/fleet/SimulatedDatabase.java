@@ -319,7 +319,11 @@ final class SimulatedDatabase {
                     indexBlksRead[x] += trouble == Trouble.CACHE_MISSES ? scans / 2 : scans / 500;
                 }
             }
-            boolean vacuumed = !(trouble == Trouble.BLOAT && t == bloatedTable())
+            boolean flapping = trouble == Trouble.FLAPPING && t == bloatedTable();
+            if (flapping) {
+                dead[t] = snapshots % 2 == 1 ? live[t] / 2 : 0;
+            }
+            boolean vacuumed = !flapping && !(trouble == Trouble.BLOAT && t == bloatedTable())
                     && dead[t] > 50 + live[t] / 5;
             if (vacuumed) {
                 dead[t] = 0;

@@ -25,21 +25,21 @@ public final class FrameNames {
                 }
                 int row = tables.find(oid);
                 return row < 0 ? unknown(ObjectKind.TABLE, oid)
-                        : new ObjectRef(ObjectKind.TABLE, c.tableSchema[(int) tables.get(row, 0)],
-                        c.tableName[(int) tables.get(row, 0)], oid);
+                        : new ObjectRef(ObjectKind.TABLE, c.tableSchema((int) tables.get(row, 0)),
+                        c.tableName((int) tables.get(row, 0)), oid);
             }
 
             @Override
             public ObjectRef index(long oid) {
                 int i = indexPosition(oid);
                 return i < 0 ? unknown(ObjectKind.INDEX, oid)
-                        : new ObjectRef(ObjectKind.INDEX, c.indexSchema[i], c.indexName[i], oid);
+                        : new ObjectRef(ObjectKind.INDEX, c.indexSchema(i), c.indexName(i), oid);
             }
 
             @Override
             public ObjectRef indexTable(long indexOid, long tableOid) {
                 int i = indexPosition(indexOid);
-                return i < 0 ? table(tableOid) : new ObjectRef(ObjectKind.TABLE, c.indexSchema[i], c.indexTable[i], tableOid);
+                return i < 0 ? table(tableOid) : new ObjectRef(ObjectKind.TABLE, c.indexSchema(i), c.indexTable(i), tableOid);
             }
 
             private int indexPosition(long oid) {

@@ -1,6 +1,7 @@
 package io.pgpulse.processor.snapshot;
 
 import io.pgpulse.processor.state.StateWriter;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -94,6 +95,10 @@ public final class SnapshotColumns {
     public boolean hasActivity;
     public final long[] activity = new long[ACTIVITY_GAUGES];
 
+    {
+        Arrays.fill(activity, NONE);
+    }
+
     public boolean hasCheckpointer;
     public long checkpointsTimed;
     public long checkpointsRequested;
@@ -124,11 +129,17 @@ public final class SnapshotColumns {
     /** Total execution time in microseconds. */
     public long[] execTimeUs = new long[0];
 
+    /**
+     * The bytes the names below point into (offset and length packed in one long, see
+     * {@link #ref}): names are turned into strings only when someone asks for one.
+     */
+    public byte[] text = new byte[0];
+
     public boolean hasTables;
     public int tables;
     public long[] tableOid = new long[0];
-    public String[] tableSchema = new String[0];
-    public String[] tableName = new String[0];
+    public long[] tableSchemaRef = new long[0];
+    public long[] tableNameRef = new long[0];
     public long[] tableValues = new long[0];
 
     public boolean hasTableSizes;
@@ -140,9 +151,9 @@ public final class SnapshotColumns {
     public int indexes;
     public long[] indexOid = new long[0];
     public long[] indexTableOid = new long[0];
-    public String[] indexSchema = new String[0];
-    public String[] indexTable = new String[0];
-    public String[] indexName = new String[0];
+    public long[] indexSchemaRef = new long[0];
+    public long[] indexTableRef = new long[0];
+    public long[] indexNameRef = new long[0];
     public long[] indexScans = new long[0];
     public int[] indexFlags = new int[0];
 
@@ -155,36 +166,86 @@ public final class SnapshotColumns {
         return tableValues[table * TABLE_WIDTH + column];
     }
 
-    /** Makes the arrays of every list section hold at least the given number of entries. */
-    void ensureCapacity(int statementRows, int tableRows, int tableSizeRows, int indexRows, int indexSizeRows) {
+    /** A name's place in {@link #text}. */
+    public static long ref(int offset, int length) {
+        return ((long) offset << 32) | (length & 0xFFFFFFFFL);
+    }
+
+    /** The text at {@code ref}. */
+    public String string(long ref) {
+        return new String(text, (int) (ref >>> 32), (int) ref, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** A hash of the bytes at {@code ref}, without making a string of them. */
+    public long hash(long ref) {
+        int from = (int) (ref >>> 32);
+        int to = from + (int) ref;
+        long h = 1125899906842597L;
+        for (int i = from; i < to; i++) {
+            h = 31 * h + text[i];
+        }
+        return h;
+    }
+
+    public String tableSchema(int i) {
+        return string(tableSchemaRef[i]);
+    }
+
+    public String tableName(int i) {
+        return string(tableNameRef[i]);
+    }
+
+    public String indexSchema(int i) {
+        return string(indexSchemaRef[i]);
+    }
+
+    public String indexTable(int i) {
+        return string(indexTableRef[i]);
+    }
+
+    public String indexName(int i) {
+        return string(indexNameRef[i]);
+    }
+
+    /** Makes the arrays of every list section hold at least the given number of entries, keeping what they hold. */
+    public void ensureCapacity(int statementRows, int tableRows, int tableSizeRows, int indexRows, int indexSizeRows) {
         if (queryId.length < statementRows) {
-            queryId = new long[statementRows];
-            userId = new long[statementRows];
-            calls = new long[statementRows];
-            execTimeUs = new long[statementRows];
+            int n = grow(queryId.length, statementRows);
+            queryId = Arrays.copyOf(queryId, n);
+            userId = Arrays.copyOf(userId, n);
+            calls = Arrays.copyOf(calls, n);
+            execTimeUs = Arrays.copyOf(execTimeUs, n);
         }
         if (tableOid.length < tableRows) {
-            tableOid = new long[tableRows];
-            tableSchema = new String[tableRows];
-            tableName = new String[tableRows];
-            tableValues = new long[tableRows * TABLE_WIDTH];
+            int n = grow(tableOid.length, tableRows);
+            tableOid = Arrays.copyOf(tableOid, n);
+            tableSchemaRef = Arrays.copyOf(tableSchemaRef, n);
+            tableNameRef = Arrays.copyOf(tableNameRef, n);
+            tableValues = Arrays.copyOf(tableValues, n * TABLE_WIDTH);
         }
         if (tableSizeOid.length < tableSizeRows) {
-            tableSizeOid = new long[tableSizeRows];
-            tableSizeValues = new long[tableSizeRows * SIZE_WIDTH];
+            int n = grow(tableSizeOid.length, tableSizeRows);
+            tableSizeOid = Arrays.copyOf(tableSizeOid, n);
+            tableSizeValues = Arrays.copyOf(tableSizeValues, n * SIZE_WIDTH);
         }
         if (indexOid.length < indexRows) {
-            indexOid = new long[indexRows];
-            indexTableOid = new long[indexRows];
-            indexSchema = new String[indexRows];
-            indexTable = new String[indexRows];
-            indexName = new String[indexRows];
-            indexScans = new long[indexRows];
-            indexFlags = new int[indexRows];
+            int n = grow(indexOid.length, indexRows);
+            indexOid = Arrays.copyOf(indexOid, n);
+            indexTableOid = Arrays.copyOf(indexTableOid, n);
+            indexSchemaRef = Arrays.copyOf(indexSchemaRef, n);
+            indexTableRef = Arrays.copyOf(indexTableRef, n);
+            indexNameRef = Arrays.copyOf(indexNameRef, n);
+            indexScans = Arrays.copyOf(indexScans, n);
+            indexFlags = Arrays.copyOf(indexFlags, n);
         }
         if (indexSizeOid.length < indexSizeRows) {
-            indexSizeOid = new long[indexSizeRows];
-            indexSizeValues = new long[indexSizeRows * SIZE_WIDTH];
+            int n = grow(indexSizeOid.length, indexSizeRows);
+            indexSizeOid = Arrays.copyOf(indexSizeOid, n);
+            indexSizeValues = Arrays.copyOf(indexSizeValues, n * SIZE_WIDTH);
         }
+    }
+
+    private static int grow(int have, int need) {
+        return Math.max(need, have + have / 2);
     }
 }

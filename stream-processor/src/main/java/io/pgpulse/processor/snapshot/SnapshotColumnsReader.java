@@ -77,14 +77,15 @@ public final class SnapshotColumnsReader {
                 c.execTimeUs[i] = Math.round(st.getTotalExecTimeMs() * 1000.0);
             }
         }
+        java.io.ByteArrayOutputStream text = new java.io.ByteArrayOutputStream(4096);
         if (tables != null) {
             c.hasTables = true;
             c.tables = tables.size();
             for (int i = 0; i < tables.size(); i++) {
                 TableStats t = tables.get(i);
                 c.tableOid[i] = t.getOid();
-                c.tableSchema[i] = t.getSchemaName();
-                c.tableName[i] = t.getName();
+                c.tableSchemaRef[i] = append(text, t.getSchemaName());
+                c.tableNameRef[i] = append(text, t.getName());
                 int base = i * SnapshotColumns.TABLE_WIDTH;
                 long[] v = c.tableValues;
                 v[base + SnapshotColumns.T_INS] = t.getNTupIns();
@@ -117,15 +118,16 @@ public final class SnapshotColumnsReader {
                 IndexStats x = indexes.get(i);
                 c.indexOid[i] = x.getOid();
                 c.indexTableOid[i] = x.getTableOid();
-                c.indexSchema[i] = x.getSchemaName();
-                c.indexTable[i] = x.getTableName();
-                c.indexName[i] = x.getName();
+                c.indexSchemaRef[i] = append(text, x.getSchemaName());
+                c.indexTableRef[i] = append(text, x.getTableName());
+                c.indexNameRef[i] = append(text, x.getName());
                 c.indexScans[i] = x.getIdxScan();
                 c.indexFlags[i] = (x.getIsUnique() ? SnapshotColumns.UNIQUE : 0)
                         | (x.getIsPrimary() ? SnapshotColumns.PRIMARY : 0)
                         | (x.getIsValid() ? SnapshotColumns.VALID : 0);
             }
         }
+        c.text = text.toByteArray();
         if (indexSizes != null) {
             c.hasIndexSizes = true;
             c.indexSizes = indexSizes.size();
@@ -136,6 +138,13 @@ public final class SnapshotColumnsReader {
             }
         }
         return c;
+    }
+
+    private static long append(java.io.ByteArrayOutputStream text, String s) {
+        byte[] utf8 = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        long ref = SnapshotColumns.ref(text.size(), utf8.length);
+        text.writeBytes(utf8);
+        return ref;
     }
 
     private static void database(SnapshotColumns c, DatabaseStats d) {

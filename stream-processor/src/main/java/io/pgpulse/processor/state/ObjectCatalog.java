@@ -61,8 +61,8 @@ public final class ObjectCatalog {
         long h = 1;
         for (int i = 0; i < c.tables; i++) {
             h = mix(h, c.tableOid[i]);
-            h = mix(h, c.tableSchema[i].hashCode());
-            h = mix(h, c.tableName[i].hashCode());
+            h = mix(h, c.hash(c.tableSchemaRef[i]));
+            h = mix(h, c.hash(c.tableNameRef[i]));
         }
         return h;
     }
@@ -71,9 +71,9 @@ public final class ObjectCatalog {
         long h = 2;
         for (int i = 0; i < c.indexes; i++) {
             h = mix(h, c.indexOid[i]);
-            h = mix(h, c.indexSchema[i].hashCode());
-            h = mix(h, c.indexTable[i].hashCode());
-            h = mix(h, c.indexName[i].hashCode());
+            h = mix(h, c.hash(c.indexSchemaRef[i]));
+            h = mix(h, c.hash(c.indexTableRef[i]));
+            h = mix(h, c.hash(c.indexNameRef[i]));
         }
         return h;
     }
@@ -95,14 +95,14 @@ public final class ObjectCatalog {
         if (c.hasTables) {
             t = new HashMap<>(Math.max(16, c.tables * 2));
             for (int i = 0; i < c.tables; i++) {
-                t.put(c.tableOid[i], new Entry(c.tableOid[i], c.tableSchema[i], null, c.tableName[i], NONE));
+                t.put(c.tableOid[i], new Entry(c.tableOid[i], c.tableSchema(i), null, c.tableName(i), NONE));
             }
             keepRemoved(tables, t, now, retentionMs);
         }
         if (c.hasIndexes) {
             x = new HashMap<>(Math.max(16, c.indexes * 2));
             for (int i = 0; i < c.indexes; i++) {
-                x.put(c.indexOid[i], new Entry(c.indexOid[i], c.indexSchema[i], c.indexTable[i], c.indexName[i], NONE));
+                x.put(c.indexOid[i], new Entry(c.indexOid[i], c.indexSchema(i), c.indexTable(i), c.indexName(i), NONE));
             }
             keepRemoved(indexes, x, now, retentionMs);
         }

@@ -87,7 +87,8 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
         this.edges = new WindowEdges(sources, objects, checkpoints, objectCheckpoints);
         Long stored = clock.get(STREAM_TIME);
         this.streamTime = stored == null ? NONE : stored;
-        context.schedule(drainInterval, PunctuationType.WALL_CLOCK_TIME, now -> drain(Integer.MAX_VALUE));
+        // The wall clock closes what snapshots did not (a quiet stream), a bounded amount at a time too.
+        context.schedule(drainInterval, PunctuationType.WALL_CLOCK_TIME, now -> drain(closeBudget * 16));
     }
 
     @Override
