@@ -8,7 +8,7 @@ import io.pgpulse.processor.alert.AlertLifecycleProcessor;
 import io.pgpulse.processor.alert.LifecycleInput;
 import io.pgpulse.processor.alert.RemediationFollowUp;
 import io.pgpulse.processor.delta.CounterDeltaProcessor;
-import io.pgpulse.processor.metrics.DerivedMetricsWriter;
+import io.pgpulse.processor.metrics.MetricsEncoder;
 import io.pgpulse.processor.metrics.MetricsCalculator;
 import io.pgpulse.processor.metrics.MetricsFrame;
 import io.pgpulse.processor.rule.RuleSet;
@@ -153,14 +153,17 @@ public final class PipelineTopology {
         builder.addStateStore(Stores.keyValueStoreBuilder(store(settings, WindowProcessor.CLOCK_STORE), keys, Serdes.Long())
                 .withCachingEnabled());
         MetricsCalculator calculator = new MetricsCalculator(settings.slowStatementMs());
+        // Windows are written as DerivedMetrics straight from their columns (checked against the
+        // ordinary serializer on the first one).
+        MetricsEncoder metricsEncoder = new MetricsEncoder(serdes.serializer(DerivedMetrics.class), topics.metrics());
         KStream<String, MetricsFrame> frames = steps.process(() -> new WindowProcessor(windows, calculator,
                         settings.closeBudget(), settings.drainInterval()), Named.as("windows"),
                 CounterDeltaProcessor.SOURCE_STORE, CounterDeltaProcessor.OBJECT_STORE, CounterDeltaProcessor.NAMES_STORE,
                 WindowProcessor.CHECKPOINT_STORE, WindowProcessor.OBJECT_CHECKPOINT_STORE, WindowProcessor.SCHEDULE_STORE,
                 WindowProcessor.CLOCK_STORE);
         frames.filter((source, frame) -> frame.kind != MetricsFrame.Kind.SNAPSHOT, Named.as("closed-windows"))
-                .mapValues(DerivedMetricsWriter::toAvro, Named.as("derive-metrics"))
-                .to(topics.metrics(), Produced.with(keys, serdes.value(DerivedMetrics.class)).withName("metrics"));
+                .mapValues(metricsEncoder::encode, Named.as("derive-metrics"))
+                .to(topics.metrics(), Produced.with(keys, bytes).withName("metrics"));
 
         // 4. Maintenance commands, keyed by source id like the snapshots (no re-key), decoded
         //    the same way (undecodable → DLQ): a resolution waits for the result of a command

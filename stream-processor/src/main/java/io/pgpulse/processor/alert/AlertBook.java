@@ -116,6 +116,16 @@ final class AlertBook {
         return false;
     }
 
+    List<Entry> entriesFor(String rule) {
+        List<Entry> out = new ArrayList<>(2);
+        for (Entry e : entries) {
+            if (e.rule.equals(rule)) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
     void remove(Entry entry) {
         entries.remove(entry);
     }

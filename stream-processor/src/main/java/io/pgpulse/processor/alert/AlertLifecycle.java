@@ -102,31 +102,60 @@ final class AlertLifecycle {
                           Changes changes) {
         int rows = frame.rows(scope);
         boolean objects = scope != Scope.SOURCE && scope != Scope.DATABASE;
-        Map<String, AlertBook.Entry> open = null;
-        if (book.hasEntriesFor(rule.name())) {
-            open = new HashMap<>();
-            for (AlertBook.Entry e : book.entries) {
-                if (e.rule.equals(rule.name())) {
-                    open.put(e.identity(), e);
+        // Tables and indexes are matched with their open incidents by OID first (no names needed
+        // for the rows that did not breach), by name when the OID is new (a re-created table keeps
+        // its incident); statements by name, as their identity includes the role.
+        boolean byOid = scope == Scope.TABLE || scope == Scope.INDEX;
+        List<AlertBook.Entry> open = book.hasEntriesFor(rule.name()) ? book.entriesFor(rule.name()) : List.of();
+        Map<Long, AlertBook.Entry> openByOid = null;
+        Map<String, AlertBook.Entry> openByName = null;
+        if (!open.isEmpty() && objects) {
+            openByName = new HashMap<>();
+            for (AlertBook.Entry e : open) {
+                openByName.put(e.identity(), e);
+            }
+            if (byOid) {
+                openByOid = new HashMap<>();
+                for (AlertBook.Entry e : open) {
+                    openByOid.put(e.object.getOid(), e);
                 }
             }
         }
+        Set<AlertBook.Entry> seen = open.isEmpty() ? Set.of() : new HashSet<>();
         for (int row = 0; row < rows; row++) {
             Truth when = rule.when().test(frame, row);
-            if (when != Truth.TRUE && open == null) {
-                continue; // the common case: nothing breached, nothing open
+            AlertBook.Entry entry = null;
+            ObjectRef object = null;
+            if (!objects) {
+                entry = open.isEmpty() ? null : open.get(0);
+            } else if (openByOid != null) {
+                entry = openByOid.get(frame.objectId(scope, row));
+                if (entry != null) {
+                    object = entry.object;
+                }
             }
-            ObjectRef object = objects ? frame.object(scope, row) : null;
+            boolean lookByName = objects && entry == null && openByName != null && !byOid;
+            if (entry == null && when != Truth.TRUE && !lookByName) {
+                continue; // the common case: nothing breached, nothing open for this object
+            }
+            if (objects && object == null) {
+                object = frame.object(scope, row);
+                if (entry == null && openByName != null) {
+                    entry = openByName.get(AlertBook.Entry.identity(rule.name(), object));
+                }
+            }
             if (objects && rule.selector().hasObjectPattern() && !rule.selector().matchesObject(object)) {
                 continue;
             }
-            AlertBook.Entry entry = open == null ? null : open.remove(AlertBook.Entry.identity(rule.name(), object));
+            if (entry != null) {
+                seen.add(entry);
+            }
             step(book, entry, rule, frame, row, object, when, at, out, changes);
         }
-        if (open != null) {
-            // Open entries whose object was not in this frame: it was dropped (or left the selection).
-            for (AlertBook.Entry gone : open.values()) {
-                if (!objects) {
+        if (objects) {
+            // Open incidents whose object was not in this frame: it was dropped (or left the selection).
+            for (AlertBook.Entry gone : open) {
+                if (seen.contains(gone) || !book.entries.contains(gone)) {
                     continue;
                 }
                 if (gone.isFiring()) {

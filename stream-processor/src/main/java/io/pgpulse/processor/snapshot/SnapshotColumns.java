@@ -178,14 +178,21 @@ public final class SnapshotColumns {
 
     /** A hash of the bytes at {@code ref}, without making a string of them. */
     public long hash(long ref) {
-        int from = (int) (ref >>> 32);
-        int to = from + (int) ref;
-        long h = 1125899906842597L;
-        for (int i = from; i < to; i++) {
-            h = 31 * h + text[i];
+        int at = (int) (ref >>> 32);
+        int to = at + (int) ref;
+        long h = 1125899906842597L ^ ref;
+        for (; at + 8 <= to; at += 8) {
+            h = (h ^ (long) LONGS.get(text, at)) * 0x9E3779B97F4A7C15L;
+            h ^= h >>> 32;
+        }
+        for (; at < to; at++) {
+            h = 31 * h + text[at];
         }
         return h;
     }
+
+    private static final java.lang.invoke.VarHandle LONGS =
+            java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class, java.nio.ByteOrder.LITTLE_ENDIAN);
 
     public String tableSchema(int i) {
         return string(tableSchemaRef[i]);

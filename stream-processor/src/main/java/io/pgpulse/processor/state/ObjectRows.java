@@ -131,35 +131,91 @@ public final class ObjectRows {
     /**
      * Writes the rows; ids are delta-coded against the previous row (OIDs of one database
      * are close together), and each slot relative to {@code references[slot]} when given.
+     * The encoding is {@link StateWriter#writeRelative}'s, written in one loop: a source's
+     * objects are thousands of values, written for every snapshot.
      */
     public void write(StateWriter out, long[] references) {
         out.writeUnsigned(size);
+        out.ensure(size * (width + 2) * 10);
+        byte[] b = out.buffer();
+        int p = out.position();
         long previousId = 0;
         for (int row = 0; row < size; row++) {
-            out.writeLong(ids[row] - previousId);
+            p = put(b, p, ids[row] - previousId, 0);
             previousId = ids[row];
-            out.writeUnsigned(gens[row]);
+            p = putUnsigned(b, p, gens[row]);
             int base = row * width;
             for (int slot = 0; slot < width; slot++) {
-                long reference = references == null ? 0 : references[slot];
-                out.writeRelative(values[base + slot], reference);
+                p = put(b, p, values[base + slot], references == null ? 0 : references[slot]);
             }
         }
+        out.position(p);
+    }
+
+    private static int put(byte[] b, int p, long value, long reference) {
+        if (value == StateWriter.NONE) {
+            b[p++] = 0;
+            return p;
+        }
+        long v = value - reference;
+        return putUnsigned(b, p, ((v << 1) ^ (v >> 63)) + 1);
+    }
+
+    private static int putUnsigned(byte[] b, int p, long u) {
+        while ((u & ~0x7FL) != 0) {
+            b[p++] = (byte) ((u & 0x7F) | 0x80);
+            u >>>= 7;
+        }
+        b[p++] = (byte) u;
+        return p;
     }
 
     public static ObjectRows read(StateReader in, int width, long[] references) {
         int size = (int) in.readUnsigned();
         ObjectRows rows = new ObjectRows(width, size);
-        long id = 0;
-        for (int row = 0; row < size; row++) {
-            id += in.readLong();
-            int r = rows.add(id, (int) in.readUnsigned());
-            int base = r * width;
-            for (int slot = 0; slot < width; slot++) {
-                long reference = references == null ? 0 : references[slot];
-                rows.values[base + slot] = in.readRelative(reference);
+        byte[] b = in.buffer();
+        int p = in.position();
+        long[] ids = rows.ids;
+        int[] gens = rows.gens;
+        long[] values = rows.values;
+        try {
+            long id = 0;
+            for (int row = 0; row < size; row++) {
+                for (int slot = -2; slot < width; slot++) {
+                    long u = 0;
+                    int shift = 0;
+                    byte x;
+                    do {
+                        x = b[p++];
+                        u |= (long) (x & 0x7F) << shift;
+                        shift += 7;
+                    } while (x < 0 && shift < 70);
+                    if (x < 0) {
+                        throw new org.apache.kafka.common.errors.SerializationException(in.what() + ": malformed varint in rows");
+                    }
+                    if (slot == -2) {
+                        id += decode(u, 0);
+                        ids[row] = id;
+                    } else if (slot == -1) {
+                        gens[row] = (int) u;
+                    } else {
+                        values[row * width + slot] = decode(u, references == null ? 0 : references[slot]);
+                    }
+                }
             }
+        } catch (ArrayIndexOutOfBoundsException e) {
+            throw new org.apache.kafka.common.errors.SerializationException(in.what() + ": state truncated in its rows");
         }
+        rows.size = size;
+        in.position(p);
         return rows.seal();
+    }
+
+    private static long decode(long u, long reference) {
+        if (u == 0) {
+            return StateWriter.NONE;
+        }
+        long z = u - 1;
+        return ((z >>> 1) ^ -(z & 1)) + reference;
     }
 }

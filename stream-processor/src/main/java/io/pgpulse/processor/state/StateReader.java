@@ -126,6 +126,22 @@ public final class StateReader {
         return map;
     }
 
+    byte[] buffer() {
+        return buffer;
+    }
+
+    int position() {
+        return position;
+    }
+
+    void position(int position) {
+        this.position = position;
+    }
+
+    String what() {
+        return what;
+    }
+
     /** Fails unless every byte was read: a blob longer than its layout is not ours. */
     public void expectEnd() {
         if (position != buffer.length) {

@@ -111,7 +111,20 @@ public final class StateWriter {
         return Arrays.copyOf(buffer, position);
     }
 
-    private void ensure(int more) {
+    // For ObjectRows, which writes its many values in one tight loop.
+    byte[] buffer() {
+        return buffer;
+    }
+
+    int position() {
+        return position;
+    }
+
+    void position(int position) {
+        this.position = position;
+    }
+
+    void ensure(int more) {
         if (position + more > buffer.length) {
             buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, position + more));
         }

@@ -2,8 +2,6 @@ package io.pgpulse.processor.window;
 
 import io.pgpulse.processor.state.SourceState;
 import java.util.Locale;
-import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
@@ -43,14 +41,18 @@ public final class WindowEdges {
         return state;
     }
 
-    /** The state of {@code source} as of its last snapshot before {@code instant}; empty if it had none. */
-    public SourceState before(String source, long instant, boolean withObjects) {
+    /**
+     * The state of {@code source} as of its last snapshot before the pane edge {@code edge}; empty
+     * if it had none. The current state when nothing came since; else the checkpoint the
+     * {@link WindowProcessor} kept under that edge when a snapshot crossed it.
+     */
+    public SourceState before(String source, long edge, boolean withObjects) {
         byte[] current = sources.get(source);
         if (current == null) {
             return SourceState.empty(source);
         }
-        SourceState state = SourceState.readSource(current);
-        if (state.lastSeenMs < instant) {
+        if (SourceState.readHeader(current).lastSeenMs() < edge) {
+            SourceState state = SourceState.readSource(current);
             if (withObjects) {
                 byte[] o = objects.get(source);
                 if (o != null) {
@@ -59,24 +61,19 @@ public final class WindowEdges {
             }
             return state;
         }
-        KeyValue<String, byte[]> checkpoint = null;
-        try (KeyValueIterator<String, byte[]> it = checkpoints.reverseRange(checkpointKey(source, 0),
-                checkpointKey(source, instant - 1))) {
-            if (it.hasNext()) {
-                checkpoint = it.next();
-            }
+        String key = checkpointKey(source, edge);
+        byte[] kept = checkpoints.get(key);
+        if (kept == null) {
+            return SourceState.empty(source); // the source's first snapshot came after the edge
         }
-        if (checkpoint == null) {
-            return SourceState.empty(source);
-        }
-        SourceState kept = SourceState.readSource(checkpoint.value);
+        SourceState state = SourceState.readSource(kept);
         if (withObjects) {
-            byte[] o = objectCheckpoints.get(checkpoint.key);
+            byte[] o = objectCheckpoints.get(key);
             if (o != null) {
-                kept.readObjects(o);
+                state.readObjects(o);
             }
         }
-        return kept;
+        return state;
     }
 
     static String checkpointKey(String source, long at) {

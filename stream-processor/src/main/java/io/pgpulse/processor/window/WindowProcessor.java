@@ -26,8 +26,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>A window's metrics are the difference of the source's state at its two edges
  * ({@link MetricsCalculator}), so nothing is summed per window: when a source's snapshots
  * cross a pane edge, the state as of its last snapshot before the edge is kept as a
- * checkpoint ({@value #CHECKPOINT_STORE}, {@value #OBJECT_CHECKPOINT_STORE}, keyed
- * {@code source \0 time}), and each window the source has data in is put on the schedule
+ * checkpoint under that edge ({@value #CHECKPOINT_STORE}, {@value #OBJECT_CHECKPOINT_STORE}, keyed
+ * {@code source \0 edge}), and each window the source has data in is put on the schedule
  * ({@value #SCHEDULE_STORE}, keyed {@code end \0 source}). When stream time (the largest
  * {@code collected_at} seen, kept in {@value #CLOCK_STORE}) passes a window's end plus grace,
  * the window is computed and emitted, once, and its entry removed. At most
@@ -43,7 +43,6 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
 
     /** The key of the stream time in {@value #CLOCK_STORE}. */
     public static final String STREAM_TIME = "stream-time";
-    private static final String LOWEST = hex(0);
 
     private final WindowSpec spec;
     private final MetricsCalculator calculator;
@@ -59,6 +58,8 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
     private KeyValueStore<String, Long> clock;
     private long streamTime;
     private WindowEdges edges;
+    /** The earliest window end on the schedule (kept in memory so that most snapshots need not look). */
+    private long nextDue;
 
     /**
      * @param closeBudget   windows closed at most per snapshot
@@ -87,6 +88,9 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
         this.edges = new WindowEdges(sources, objects, checkpoints, objectCheckpoints);
         Long stored = clock.get(STREAM_TIME);
         this.streamTime = stored == null ? NONE : stored;
+        try (KeyValueIterator<String, byte[]> it = schedule.all()) {
+            this.nextDue = it.hasNext() ? endOf(it.next().key) : Long.MAX_VALUE;
+        }
         // The wall clock closes what snapshots did not (a quiet stream), a bounded amount at a time too.
         context.schedule(drainInterval, PunctuationType.WALL_CLOCK_TIME, now -> drain(closeBudget * 16));
     }
@@ -111,6 +115,7 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
             for (long end : spec.endsContaining(t)) {
                 if (end + spec.graceMs() > streamTime) { // else every window ending there closed already
                     schedule.put(scheduleKey(end, source), new byte[0]);
+                    nextDue = Math.min(nextDue, end);
                 }
             }
         }
@@ -121,21 +126,31 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
         drain(closeBudget);
     }
 
-    /** Keeps the state as of {@code at} (the source's last snapshot before a pane edge) and forgets old ones. */
-    private void checkpoint(String source, long at, SourceStep step, long now) {
-        String key = checkpointKey(source, at);
-        checkpoints.put(key, step.previousSource());
+    /**
+     * Keeps the state before this step (as of the source's previous snapshot) under every pane edge
+     * the step crossed: that is the source's state at each of those edges, which windows starting or
+     * ending there are computed from. Forgets the ones no window still to close can need.
+     */
+    private void checkpoint(String source, long previousSeen, SourceStep step, long now) {
+        long pane = spec.paneMs();
+        long first = (Math.floorDiv(previousSeen, pane) + 1) * pane;
+        long last = Math.floorDiv(now, pane) * pane;
+        long keep = spec.longestMs() + spec.graceMs() + 2 * pane;
         byte[] objectBytes = step.objectsWritten() ? step.previousObjects() : objects.get(source);
-        if (objectBytes != null) {
-            objectCheckpoints.put(key, objectBytes);
+        for (long edge = Math.max(first, last - keep); edge <= last; edge += pane) {
+            String key = checkpointKey(source, edge);
+            checkpoints.put(key, step.previousSource());
+            if (objectBytes != null) {
+                objectCheckpoints.put(key, objectBytes);
+            }
         }
-        // Windows still to close start no earlier than this (the oldest one scheduled, or one closing from now on).
-        long oldestEnd = Math.min(now - spec.graceMs(), firstScheduledEnd());
+        // Windows still to close end no earlier than this: the oldest one scheduled, or one closing from now on.
+        long oldestEnd = Math.min(now - spec.graceMs(), nextDue);
         prune(checkpoints, source, oldestEnd - spec.paneMs() - spec.longestMs());
         prune(objectCheckpoints, source, oldestEnd - spec.paneMs() - spec.tumblingMs());
     }
 
-    /** Deletes the checkpoints of {@code source} before {@code threshold} except the newest of them. */
+    /** Deletes the checkpoints of {@code source} at edges before {@code threshold}. */
     private static void prune(KeyValueStore<String, byte[]> store, String source, long threshold) {
         if (threshold <= 0) {
             return;
@@ -146,37 +161,37 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
                 old.add(it.next().key);
             }
         }
-        for (int i = 0; i < old.size() - 1; i++) {
-            store.delete(old.get(i));
-        }
-    }
-
-    private long firstScheduledEnd() {
-        try (KeyValueIterator<String, byte[]> it = schedule.all()) {
-            return it.hasNext() ? Long.parseLong(it.next().key.substring(0, 16), 16) : Long.MAX_VALUE;
-        }
+        old.forEach(store::delete);
     }
 
     /** Closes up to {@code budget} windows whose end plus grace stream time has passed, oldest first. */
     private void drain(int budget) {
-        if (streamTime == NONE) {
-            return;
+        if (streamTime == NONE || streamTime - spec.graceMs() < nextDue) {
+            return; // nothing is due: no need to look (an iterator per snapshot is not free)
         }
         long closable = streamTime - spec.graceMs();
-        if (closable < 0) {
-            return;
-        }
         List<String> due = new ArrayList<>();
-        try (KeyValueIterator<String, byte[]> it = schedule.range(LOWEST, hex(closable) + '\u0001')) {
-            while (it.hasNext() && due.size() < budget) {
-                due.add(it.next().key);
+        long next = Long.MAX_VALUE;
+        try (KeyValueIterator<String, byte[]> it = schedule.all()) {
+            while (it.hasNext()) {
+                String key = it.next().key;
+                long end = endOf(key);
+                if (end > closable || due.size() == budget) {
+                    next = end;
+                    break;
+                }
+                due.add(key);
             }
         }
+        nextDue = next;
         for (String key : due) {
-            long end = Long.parseLong(key.substring(0, 16), 16);
-            close(key.substring(17), end);
+            close(key.substring(17), endOf(key));
             schedule.delete(key);
         }
+    }
+
+    private static long endOf(String scheduleKey) {
+        return Long.parseLong(scheduleKey.substring(0, 16), 16);
     }
 
     private void close(String source, long end) {
