@@ -3,6 +3,7 @@ package io.pgpulse.bench;
 import io.pgpulse.bench.collector.CollectorBench;
 import io.pgpulse.bench.remediation.RemediationBench;
 import io.pgpulse.bench.serde.SerdeBench;
+import io.pgpulse.bench.streams.StreamsBench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -11,7 +12,8 @@ import picocli.CommandLine.Command;
         description = "Benchmarks on the embedded runtime; each ends with one line of key=value figures.",
         mixinStandardHelpOptions = true,
         usageHelpAutoWidth = true,
-        subcommands = {RemediationBench.class, CollectorBench.class, SerdeBench.class, CommandLine.HelpCommand.class})
+        subcommands = {RemediationBench.class, CollectorBench.class, SerdeBench.class, StreamsBench.class,
+                CommandLine.HelpCommand.class})
 public final class Bench implements Runnable {
 
     @CommandLine.Spec

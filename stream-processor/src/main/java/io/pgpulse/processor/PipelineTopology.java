@@ -3,68 +3,105 @@ package io.pgpulse.processor;
 import io.pgpulse.avro.Alert;
 import io.pgpulse.avro.CommandResult;
 import io.pgpulse.avro.DerivedMetrics;
-import io.pgpulse.avro.PgSnapshot;
+import io.pgpulse.avro.MaintenanceCommand;
 import io.pgpulse.processor.alert.AlertLifecycleProcessor;
 import io.pgpulse.processor.alert.LifecycleInput;
 import io.pgpulse.processor.alert.RemediationFollowUp;
-import io.pgpulse.processor.alert.RuleEvaluator;
 import io.pgpulse.processor.delta.CounterDeltaProcessor;
-import io.pgpulse.processor.internal.Deltas;
+import io.pgpulse.processor.metrics.MetricsEncoder;
+import io.pgpulse.processor.metrics.MetricsCalculator;
+import io.pgpulse.processor.metrics.MetricsFrame;
 import io.pgpulse.processor.rule.RuleSet;
 import io.pgpulse.processor.serde.StateSerde;
-import io.pgpulse.processor.window.MetricsCalculator;
-import io.pgpulse.processor.window.WindowTotals;
+import io.pgpulse.processor.snapshot.SnapshotColumns;
+import io.pgpulse.processor.snapshot.SnapshotDecoder;
+import io.pgpulse.processor.window.WindowProcessor;
+import io.pgpulse.processor.window.WindowSpec;
 import io.pgpulse.schemas.Topics;
 import io.pgpulse.schemas.serde.AvroSerdes;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.EmitStrategy;
-import org.apache.kafka.streams.kstream.Grouped;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.kstream.TimeWindows;
+import org.apache.kafka.streams.state.KeyValueBytesStoreSupplier;
 import org.apache.kafka.streams.state.Stores;
 
 /**
  * The whole stream-processing graph, in the order of DESIGN.md's flow:
  * snapshots → decode (undecodable → DLQ) → counter deltas → windows → metrics;
- * metrics and command results → rules and remediation follow-up → alert lifecycle → alerts.
+ * metrics of every snapshot and window, commands and command results → rules and alert
+ * lifecycle → alerts.
  *
- * <p>Snapshots stay keyed by source id from start to end, so each source's state lives
- * in the task that owns its partition; only command results (keyed by command id) are
- * re-keyed by source to join it.
- * Every stateful step has a fixed name; generated names would change when the
- * graph is edited and the state would be lost.
+ * <p>Snapshots stay keyed by source id from start to end, so all state of a source lives in
+ * the task that owns its partition. Commands are keyed by source id too (same partitioning);
+ * only command results (keyed by command id) are re-keyed by source to join them.
+ * Every stateful step has a fixed name; generated names would change when the graph is
+ * edited and the state would be lost.
  */
 public final class PipelineTopology {
 
-    /** Store of the windows being summed. */
-    public static final String WINDOW_STORE = "window-totals";
+    /** How the state stores keep their data locally; both are changelogged and restored from Kafka. */
+    public enum StoreKind {
+        /** RocksDB on local disk: state larger than memory, quick restarts from the local copy. */
+        PERSISTENT,
+        /** Heap only: fastest, restored from the changelogs at every start. */
+        IN_MEMORY
+    }
 
     /**
-     * @param window              size of the tumbling windows metrics are computed over
-     * @param grace               how long after a window's end a late snapshot is still counted in it
+     * @param windows             the tumbling and hopping windows and their grace
      * @param remediationPatience how long an incident may keep firing after its remediation ran before
      *                            it is escalated
+     * @param slowStatementMs     a statement whose mean time in a window exceeds this is slow
+     * @param silenceCheck        how often (wall clock) sources are checked for silence
+     * @param closeBudget         windows closed at most per snapshot; the rest on the next ones or at
+     *                            {@code drainInterval}
+     * @param drainInterval       how often (wall clock) windows due but over budget are closed
+     * @param stores              where the state stores keep their data
      */
-    public record Settings(Duration window, Duration grace, Duration remediationPatience) {
+    public record Settings(WindowSpec windows, Duration remediationPatience, double slowStatementMs,
+                           Duration silenceCheck, int closeBudget, Duration drainInterval, StoreKind stores) {
 
+        public static final double DEFAULT_SLOW_STATEMENT_MS = 100;
+        public static final Duration DEFAULT_SILENCE_CHECK = Duration.ofSeconds(1);
+        public static final int DEFAULT_CLOSE_BUDGET = 16;
+        public static final Duration DEFAULT_DRAIN_INTERVAL = Duration.ofSeconds(1);
+
+        public Settings {
+            Objects.requireNonNull(windows, "windows");
+            Objects.requireNonNull(remediationPatience, "remediationPatience");
+            Objects.requireNonNull(silenceCheck, "silenceCheck");
+            Objects.requireNonNull(drainInterval, "drainInterval");
+            Objects.requireNonNull(stores, "stores");
+        }
+
+        /** Tumbling windows of {@code window}, hopping windows five times as long starting every {@code window}. */
         public Settings(Duration window, Duration grace) {
             this(window, grace, RemediationFollowUp.DEFAULT_PATIENCE);
         }
 
+        public Settings(Duration window, Duration grace, Duration remediationPatience) {
+            this(new WindowSpec(window, window.multipliedBy(5), window, grace), remediationPatience,
+                    DEFAULT_SLOW_STATEMENT_MS, DEFAULT_SILENCE_CHECK, DEFAULT_CLOSE_BUDGET, DEFAULT_DRAIN_INTERVAL,
+                    StoreKind.PERSISTENT);
+        }
+
+        /** 1-minute tumbling windows, 5-minute hopping windows every minute, 30 s grace. */
         public static Settings defaults() {
             return new Settings(Duration.ofMinutes(1), Duration.ofSeconds(30));
+        }
+
+        public Settings withStores(StoreKind kind) {
+            return new Settings(windows, remediationPatience, slowStatementMs, silenceCheck, closeBudget, drainInterval, kind);
         }
     }
 
@@ -73,52 +110,81 @@ public final class PipelineTopology {
 
     public static Topology build(Topics topics, Settings settings, RuleSet rules, AvroSerdes serdes) {
         Serde<String> keys = Serdes.String();
-        Serde<Deltas> deltaSerde = new StateSerde<>(Deltas.class);
-        Serde<DerivedMetrics> metricsSerde = serdes.value(DerivedMetrics.class);
-        Serde<Alert> alertSerde = serdes.value(Alert.class);
+        Serde<byte[]> bytes = Serdes.ByteArray();
         StreamsBuilder builder = new StreamsBuilder();
+        WindowSpec windows = settings.windows();
 
         // 1. Snapshots arrive as bytes and are decoded here, so that one that does not
         //    decode goes to the dead-letter topic with its reason instead of stopping the app.
-        RecordDecoder<PgSnapshot> snapshotDecoder = new RecordDecoder<>("a snapshot",
-                serdes.deserializer(PgSnapshot.class), (source, snapshot) -> source != null && source.equals(snapshot.getSourceId())
-                        ? null : "record key '" + source + "' does not match source_id '" + snapshot.getSourceId() + "'");
-        Map<String, KStream<String, RecordDecoder.Decoded<PgSnapshot>>> decoded = builder
-                .stream(topics.snapshots(), Consumed.with(keys, Serdes.ByteArray()).withName("snapshots"))
+        //    They are read straight into columns (SnapshotDecoder), not into Avro objects.
+        RecordDecoder<SnapshotColumns> snapshotDecoder = new RecordDecoder<>("a snapshot",
+                new SnapshotDecoder(serdes.registry()), (source, snapshot) -> source != null && source.equals(snapshot.sourceId)
+                        ? null : "record key '" + source + "' does not match source_id '" + snapshot.sourceId + "'");
+        Map<String, KStream<String, RecordDecoder.Decoded<SnapshotColumns>>> decoded = builder
+                .stream(topics.snapshots(), Consumed.with(keys, bytes).withName("snapshots"))
                 .mapValues((source, raw) -> snapshotDecoder.decode(topics.snapshots(), source, raw), Named.as("decode"))
                 .split(Named.as("decode-"))
                 .branch((source, result) -> result.ok(), Branched.as("ok"))
                 .defaultBranch(Branched.as("failed"));
         decoded.get("decode-failed")
-                .processValues(DeadLetterHeaders<PgSnapshot>::new, Named.as("dead-letter-headers"))
-                .to(topics.deadLetters(), Produced.with(keys, Serdes.ByteArray()).withName("dead-letters"));
+                .processValues(DeadLetterHeaders<SnapshotColumns>::new, Named.as("dead-letter-headers"))
+                .to(topics.deadLetters(), Produced.with(keys, bytes).withName("dead-letters"));
 
-        // 2. Cumulative counters → deltas since the source's previous snapshot (store: last snapshot per source).
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(CounterDeltaProcessor.STORE), keys, new StateSerde<>(PgSnapshot.class)));
-        KStream<String, Deltas> deltas = decoded.get("decode-ok")
+        // 2. Each snapshot → its source's state: counters as last reported and their monotonic
+        //    sums (stores: source-state, object-state, object-names; all keyed by source id).
+        builder.addStateStore(Stores.keyValueStoreBuilder(store(settings, CounterDeltaProcessor.SOURCE_STORE), keys, bytes));
+        builder.addStateStore(Stores.keyValueStoreBuilder(store(settings, CounterDeltaProcessor.OBJECT_STORE), keys, bytes));
+        builder.addStateStore(Stores.keyValueStoreBuilder(store(settings, CounterDeltaProcessor.NAMES_STORE), keys, bytes));
+        long namesRetentionMs = windows.longestMs() + windows.graceMs() + 2 * windows.paneMs();
+        KStream<String, io.pgpulse.processor.delta.SourceStep> steps = decoded.get("decode-ok")
                 .mapValues(RecordDecoder.Decoded::value, Named.as("decoded-snapshots"))
-                .processValues(CounterDeltaProcessor::new, Named.as("counter-deltas"), CounterDeltaProcessor.STORE);
+                .processValues(() -> new CounterDeltaProcessor(namesRetentionMs), Named.as("counter-deltas"),
+                        CounterDeltaProcessor.SOURCE_STORE, CounterDeltaProcessor.OBJECT_STORE, CounterDeltaProcessor.NAMES_STORE);
 
-        // 3. Tumbling windows of settings.window by event time (collected_at), still keyed by
-        //    source; a snapshot up to settings.grace late is counted; each window is emitted
-        //    once, when stream time passes its end plus grace.
-        KStream<String, DerivedMetrics> metrics = deltas
-                .groupByKey(Grouped.with("by-source", keys, deltaSerde))
-                .windowedBy(TimeWindows.ofSizeAndGrace(settings.window(), settings.grace()))
-                .emitStrategy(EmitStrategy.onWindowClose())
-                .aggregate(() -> WindowTotals.empty(""), (source, next, total) -> WindowTotals.add(total, next),
-                        Named.as("window-totals"),
-                        Materialized.<String, Deltas>as(Stores.persistentTimestampedWindowStore(WINDOW_STORE,
-                                        settings.window().plus(settings.grace()), settings.window(), false))
-                                .withKeySerde(keys).withValueSerde(deltaSerde))
-                .toStream(Named.as("closed-windows"))
-                .map((window, totals) -> KeyValue.pair(window.key(),
-                        MetricsCalculator.toMetrics(totals, window.window().startTime(), window.window().endTime())),
-                        Named.as("derive-metrics"));
-        metrics.to(topics.metrics(), Produced.with(keys, metricsSerde).withName("metrics"));
+        // 3. Metrics of every snapshot, and of every closed window: tumbling windows of
+        //    windows.tumbling() and hopping windows of windows.hopping() every windows.advance(),
+        //    by event time (collected_at), still keyed by source. A snapshot up to
+        //    windows.grace() late still counts; each window is emitted once, when stream time
+        //    passes its end plus grace (stores: window-checkpoints, window-object-checkpoints,
+        //    window-schedule, window-clock).
+        builder.addStateStore(Stores.keyValueStoreBuilder(store(settings, WindowProcessor.CHECKPOINT_STORE), keys, bytes));
+        builder.addStateStore(Stores.keyValueStoreBuilder(store(settings, WindowProcessor.OBJECT_CHECKPOINT_STORE), keys, bytes));
+        builder.addStateStore(Stores.keyValueStoreBuilder(store(settings, WindowProcessor.SCHEDULE_STORE), keys, bytes));
+        builder.addStateStore(Stores.keyValueStoreBuilder(store(settings, WindowProcessor.CLOCK_STORE), keys, Serdes.Long())
+                .withCachingEnabled());
+        MetricsCalculator calculator = new MetricsCalculator(settings.slowStatementMs());
+        // Windows are written as DerivedMetrics straight from their columns (checked against the
+        // ordinary serializer on the first one).
+        MetricsEncoder metricsEncoder = new MetricsEncoder(serdes.serializer(DerivedMetrics.class), topics.metrics());
+        KStream<String, MetricsFrame> frames = steps.process(() -> new WindowProcessor(windows, calculator,
+                        settings.closeBudget(), settings.drainInterval()), Named.as("windows"),
+                CounterDeltaProcessor.SOURCE_STORE, CounterDeltaProcessor.OBJECT_STORE, CounterDeltaProcessor.NAMES_STORE,
+                WindowProcessor.CHECKPOINT_STORE, WindowProcessor.OBJECT_CHECKPOINT_STORE, WindowProcessor.SCHEDULE_STORE,
+                WindowProcessor.CLOCK_STORE);
+        frames.filter((source, frame) -> frame.kind != MetricsFrame.Kind.SNAPSHOT, Named.as("closed-windows"))
+                .mapValues(metricsEncoder::encode, Named.as("derive-metrics"))
+                .to(topics.metrics(), Produced.with(keys, bytes).withName("metrics"));
 
-        // 4. Results of maintenance commands, keyed by command id, decoded like snapshots
+        // 4. Maintenance commands, keyed by source id like the snapshots (no re-key), decoded
+        //    the same way (undecodable → DLQ): a resolution waits for the result of a command
+        //    issued for its incident.
+        RecordDecoder<MaintenanceCommand> commandDecoder = new RecordDecoder<>("a maintenance command",
+                serdes.deserializer(MaintenanceCommand.class), (source, command) -> source != null
+                        && source.equals(command.getSourceId()) ? null
+                        : "record key '" + source + "' does not match source_id '" + command.getSourceId() + "'");
+        Map<String, KStream<String, RecordDecoder.Decoded<MaintenanceCommand>>> decodedCommands = builder
+                .stream(topics.commands(), Consumed.with(keys, bytes).withName("commands"))
+                .mapValues((source, raw) -> commandDecoder.decode(topics.commands(), source, raw), Named.as("decode-command"))
+                .split(Named.as("decode-command-"))
+                .branch((source, result) -> result.ok(), Branched.as("ok"))
+                .defaultBranch(Branched.as("failed"));
+        decodedCommands.get("decode-command-failed")
+                .processValues(DeadLetterHeaders<MaintenanceCommand>::new, Named.as("command-dead-letter-headers"))
+                .to(topics.deadLetters(), Produced.with(keys, bytes).withName("command-dead-letters"));
+        KStream<String, LifecycleInput> commands = decodedCommands.get("decode-command-ok")
+                .mapValues(d -> LifecycleInput.of(d.value()), Named.as("command-input"));
+
+        // 5. Results of maintenance commands, keyed by command id, decoded like snapshots
         //    (undecodable → DLQ), then re-keyed by source id (repartition "results-by-source")
         //    so that each source's results meet its alerts in the same task.
         RecordDecoder<CommandResult> resultDecoder = new RecordDecoder<>("a command result",
@@ -126,38 +192,38 @@ public final class PipelineTopology {
                         && commandId.equals(result.getCommandId()) ? null
                         : "record key '" + commandId + "' does not match command_id '" + result.getCommandId() + "'");
         Map<String, KStream<String, RecordDecoder.Decoded<CommandResult>>> decodedResults = builder
-                .stream(topics.commandResults(), Consumed.with(keys, Serdes.ByteArray()).withName("command-results"))
+                .stream(topics.commandResults(), Consumed.with(keys, bytes).withName("command-results"))
                 .mapValues((id, raw) -> resultDecoder.decode(topics.commandResults(), id, raw), Named.as("decode-result"))
                 .split(Named.as("decode-result-"))
                 .branch((id, result) -> result.ok(), Branched.as("ok"))
                 .defaultBranch(Branched.as("failed"));
         decodedResults.get("decode-result-failed")
                 .processValues(DeadLetterHeaders<CommandResult>::new, Named.as("result-dead-letter-headers"))
-                .to(topics.deadLetters(), Produced.with(keys, Serdes.ByteArray()).withName("result-dead-letters"));
+                .to(topics.deadLetters(), Produced.with(keys, bytes).withName("result-dead-letters"));
         KStream<String, LifecycleInput> results = decodedResults.get("decode-result-ok")
                 .mapValues(RecordDecoder.Decoded::value, Named.as("decoded-results"))
                 .selectKey((id, result) -> result.getSourceId(), Named.as("result-source"))
                 .repartition(Repartitioned.with(keys, new StateSerde<>(CommandResult.class)).withName("results-by-source"))
                 .mapValues(LifecycleInput::of, Named.as("result-input"));
 
-        // 5. Rules over each window, and command results → alert lifecycle (stores: pending,
-        //    firing, remediation of open incidents) → FIRING / RESOLVED events keyed by fingerprint.
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(AlertLifecycleProcessor.PENDING_STORE), keys, Serdes.Long()));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(AlertLifecycleProcessor.FIRING_STORE), keys, new StateSerde<>(Alert.class)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(AlertLifecycleProcessor.REMEDIATION_STORE), keys,
-                new StateSerde<>(CommandResult.class)));
-        RuleEvaluator evaluator = new RuleEvaluator(rules);
+        // 6. Rules over every snapshot's and window's metrics, commands and results → alert
+        //    lifecycle (store: alert-book, keyed by source id) → FIRING / RESOLVED events keyed
+        //    by fingerprint. The lifecycle also reads source-state, to know the sources whose
+        //    silence it watches after a restart.
+        builder.addStateStore(Stores.keyValueStoreBuilder(store(settings, AlertLifecycleProcessor.BOOK_STORE), keys, bytes));
         RemediationFollowUp followUp = new RemediationFollowUp(settings.remediationPatience());
-        metrics.mapValues(LifecycleInput::of, Named.as("window-input"))
+        frames.mapValues(LifecycleInput::of, Named.as("frame-input"))
+                .merge(commands, Named.as("frames-and-commands"))
                 .merge(results, Named.as("lifecycle-inputs"))
-                .process(() -> new AlertLifecycleProcessor(evaluator, followUp), Named.as("alert-lifecycle"),
-                        AlertLifecycleProcessor.PENDING_STORE, AlertLifecycleProcessor.FIRING_STORE,
-                        AlertLifecycleProcessor.REMEDIATION_STORE)
-                .to(topics.alerts(), Produced.with(keys, alertSerde).withName("alerts"));
+                .process(() -> new AlertLifecycleProcessor(rules, followUp, settings.silenceCheck()), Named.as("alert-lifecycle"),
+                        AlertLifecycleProcessor.BOOK_STORE, CounterDeltaProcessor.SOURCE_STORE)
+                .to(topics.alerts(), Produced.with(keys, serdes.value(Alert.class)).withName("alerts"));
 
         return builder.build();
+    }
+
+    private static KeyValueBytesStoreSupplier store(Settings settings, String name) {
+        return settings.stores() == StoreKind.IN_MEMORY ? Stores.inMemoryKeyValueStore(name)
+                : Stores.persistentKeyValueStore(name);
     }
 }

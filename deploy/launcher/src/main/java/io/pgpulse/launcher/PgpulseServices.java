@@ -2,7 +2,6 @@ package io.pgpulse.launcher;
 
 import io.pgpulse.collector.CollectorAgent;
 import io.pgpulse.launcher.config.PgpulseConfig;
-import io.pgpulse.processor.PipelineTopology;
 import io.pgpulse.processor.StreamProcessorApp;
 import io.pgpulse.processor.rule.RuleSet;
 import io.pgpulse.schemas.TopicProvisioner;
@@ -20,6 +19,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -37,6 +37,7 @@ public final class PgpulseServices implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private Notifications notifications;
     private CollectorAgent collector;
+    private StreamProcessorApp processor;
     private boolean closed;
 
     private PgpulseServices() {
@@ -50,13 +51,16 @@ public final class PgpulseServices implements AutoCloseable {
 
             RuleSet rules = config.processor().rulesFile() == null
                     ? RuleSet.defaults() : RuleSet.load(config.processor().rulesFile());
+            PgpulseConfig.Processor p = config.processor();
             StreamProcessorApp processor = new StreamProcessorApp(new StreamProcessorApp.Config(
                     bootstrapServers, registryUrl, config.kafka().topics(),
                     config.kafka().topics().prefix() + "-stream-processor",
-                    config.processor().stateDir().resolve(instanceId),
-                    new PipelineTopology.Settings(config.processor().window(), config.processor().grace()),
-                    rules, 0));
+                    p.stateDir().resolve(instanceId), p.settings(), rules, p.standbyReplicas(),
+                    Optional.ofNullable(p.apiAddress()).map(a -> new InetSocketAddress(a.getHostString(), a.getPort()))
+                            .orElse(null),
+                    Map.of()));
             services.started.push(processor);
+            services.processor = processor;
             processor.start();
 
             PgpulseConfig.Sink sinkConfig = config.sink();
@@ -105,6 +109,11 @@ public final class PgpulseServices implements AutoCloseable {
     /** Where the collector's Prometheus self-metrics answer, if they are served. */
     public Optional<URI> collectorMetricsUrl() {
         return collector == null ? Optional.empty() : collector.metricsUrl();
+    }
+
+    /** Where the stream processor's fleet API answers, if it runs. */
+    public Optional<URI> fleetApiUrl() {
+        return processor == null ? Optional.empty() : processor.apiUrl();
     }
 
     /** Where the alert sink's HTTP API (silences) answers, if it runs. */

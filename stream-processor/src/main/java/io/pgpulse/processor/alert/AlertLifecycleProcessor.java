@@ -1,23 +1,15 @@
 package io.pgpulse.processor.alert;
 
 import io.pgpulse.avro.Alert;
-import io.pgpulse.avro.AlertStatus;
-import io.pgpulse.avro.CommandOutcome;
-import io.pgpulse.avro.CommandResult;
-import io.pgpulse.avro.DerivedMetrics;
-import io.pgpulse.avro.ObjectRef;
-import io.pgpulse.processor.rule.Rule;
+import io.pgpulse.processor.delta.CounterDeltaProcessor;
+import io.pgpulse.processor.metrics.MetricsFrame;
+import io.pgpulse.processor.state.SourceState;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -25,229 +17,147 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * The alert lifecycle, per (rule, source, object): nothing → PENDING when the rule's
- * condition first holds → FIRING once it has held for the rule's {@code for} →
- * RESOLVED when its resolve condition holds. Only the FIRING and RESOLVED transitions
- * are emitted, keyed by fingerprint: one of each per incident, and in between at most
- * one escalation (a FIRING with {@code escalation} set) when the incident's remediation
- * failed or had no effect ({@link RemediationFollowUp}).
+ * Runs the {@link AlertLifecycle} of every source of its task and emits the FIRING and
+ * RESOLVED events keyed by fingerprint. Reads metrics frames (every snapshot and every
+ * closed window), maintenance commands and command results, all keyed by source. Store:
+ * {@value #BOOK_STORE}, the {@link AlertBook} of each source with open incidents (a source
+ * without any has no entry).
  *
- * <p>Reads windows of {@link DerivedMetrics} and {@link CommandResult}s, both keyed by
- * source. Stores: {@value #PENDING_STORE} (since when a condition holds),
- * {@value #FIRING_STORE} (the latest FIRING event of each open incident) and
- * {@value #REMEDIATION_STORE} (the latest final command result of an open incident),
- * all keyed {@code source \0 fingerprint} so that all state of a source lives in the
- * task that owns the source and a prefix scan finds it.
+ * <p>Silence is a wall-clock matter: a source that sent nothing for some collection
+ * intervals cannot be noticed from its (absent) snapshots. A wall-clock punctuation every
+ * {@code silenceCheck} compares, for every source of the task, the time since its last
+ * snapshot was processed with its interval. Those times are kept in memory only: after a
+ * restart every source starts with a clean slate (a restart is no evidence of silence).
  */
 public final class AlertLifecycleProcessor implements Processor<String, LifecycleInput, String, Alert> {
 
-    public static final String PENDING_STORE = "alert-pending";
-    public static final String FIRING_STORE = "alert-firing";
-    public static final String REMEDIATION_STORE = "alert-remediation";
+    public static final String BOOK_STORE = "alert-book";
 
-    private final RuleEvaluator evaluator;
-    private final RemediationFollowUp followUp;
+    private final AlertLifecycle lifecycle;
+    private final Duration silenceCheck;
+    private final Map<String, Heard> heard = new HashMap<>();
     private ProcessorContext<String, Alert> context;
-    private KeyValueStore<String, Long> pending;
-    private KeyValueStore<String, Alert> firing;
-    private KeyValueStore<String, CommandResult> remediation;
+    private KeyValueStore<String, byte[]> books;
+    private KeyValueStore<String, byte[]> sources;
 
-    public AlertLifecycleProcessor(RuleEvaluator evaluator, RemediationFollowUp followUp) {
-        this.evaluator = evaluator;
-        this.followUp = followUp;
+    /** When a source was last heard of (wall clock) and what it said about itself. */
+    private static final class Heard {
+        long atMs;
+        long intervalMs;
+        Map<String, String> tags;
+        boolean silenceOpen;
+
+        Heard(long atMs, long intervalMs, Map<String, String> tags) {
+            this.atMs = atMs;
+            this.intervalMs = intervalMs;
+            this.tags = tags;
+        }
+    }
+
+    public AlertLifecycleProcessor(io.pgpulse.processor.rule.RuleSet rules, RemediationFollowUp followUp,
+                                   Duration silenceCheck) {
+        this.lifecycle = new AlertLifecycle(rules, followUp);
+        this.silenceCheck = silenceCheck;
     }
 
     @Override
     public void init(ProcessorContext<String, Alert> context) {
         this.context = context;
-        this.pending = context.getStateStore(PENDING_STORE);
-        this.firing = context.getStateStore(FIRING_STORE);
-        this.remediation = context.getStateStore(REMEDIATION_STORE);
+        this.books = context.getStateStore(BOOK_STORE);
+        this.sources = context.getStateStore(CounterDeltaProcessor.SOURCE_STORE);
+        heard.clear();
+        if (!lifecycle.hasSilenceRules()) {
+            return;
+        }
+        long now = context.currentSystemTimeMs();
+        try (KeyValueIterator<String, byte[]> it = sources.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> entry = it.next();
+                SourceState.Header header = SourceState.readHeader(entry.value);
+                Heard h = new Heard(now, header.intervalMs(), header.tags());
+                byte[] book = books.get(entry.key);
+                h.silenceOpen = book != null && !AlertBook.read(book).isEmpty();
+                heard.put(entry.key, h);
+            }
+        }
+        context.schedule(silenceCheck, PunctuationType.WALL_CLOCK_TIME, this::checkSilence);
     }
 
     @Override
     public void process(Record<String, LifecycleInput> record) {
-        if (record.value().window() != null) {
-            onWindow(record.value().window());
+        LifecycleInput input = record.value();
+        AlertLifecycle.Changes changes = new AlertLifecycle.Changes();
+        AlertBook book;
+        List<Alert> events;
+        if (input.frame() != null) {
+            MetricsFrame frame = input.frame();
+            if (frame.kind == MetricsFrame.Kind.SNAPSHOT && lifecycle.hasSilenceRules()) {
+                Heard h = heard.computeIfAbsent(frame.sourceId, s -> new Heard(0, frame.intervalMs, frame.tags));
+                h.atMs = context.currentSystemTimeMs();
+                h.intervalMs = frame.intervalMs;
+                h.tags = frame.tags;
+            }
+            book = load(frame.sourceId);
+            events = lifecycle.onFrame(book, frame, changes);
+        } else if (input.command() != null) {
+            book = load(input.command().getSourceId());
+            lifecycle.onCommand(book, input.command(), changes);
+            events = List.of();
         } else {
-            onResult(record.value().result());
+            book = load(input.result().getSourceId());
+            events = lifecycle.onResult(book, input.result(), changes);
         }
+        if (changes.changed) {
+            store(book);
+        }
+        events.forEach(this::emit);
     }
 
-    /**
-     * Keeps the final result of a command aimed at an open incident; a failure escalates
-     * the incident at once. Results of other commands (no alert, or the incident already
-     * over) are not kept, which bounds the store by the number of open incidents.
-     */
-    private void onResult(CommandResult result) {
-        if (result.getAlertFingerprint() == null || !RemediationFollowUp.isFinal(result)) {
-            return;
-        }
-        String key = storeKey(result.getSourceId(), result.getAlertFingerprint());
-        Alert open = firing.get(key);
-        if (open == null) {
-            return;
-        }
-        CommandResult known = remediation.get(key);
-        if (known != null && known.getCommandId().equals(result.getCommandId())
-                && result.getOutcome() == CommandOutcome.SKIPPED) {
-            return; // a replay of a command that already ran is refused; what it did stands
-        }
-        remediation.put(key, result);
-        escalateIfDue(key, open, result.getFinishedAt());
-    }
-
-    private void escalateIfDue(String key, Alert open, Instant at) {
-        CommandResult result = remediation.get(key);
-        if (result == null) {
-            return;
-        }
-        followUp.escalation(open, result, at).ifPresent(escalated -> {
-            firing.put(key, escalated);
-            emit(escalated);
-        });
-    }
-
-    private void onWindow(DerivedMetrics window) {
-        String source = window.getSourceId();
-        Instant at = window.getWindowEnd();
-        Set<String> seen = new HashSet<>();
-        for (RuleEvaluator.Evaluation evaluation : evaluator.evaluate(window)) {
-            String fingerprint = Fingerprint.of(evaluation.rule().name(), source, evaluation.object());
-            String key = storeKey(source, fingerprint);
-            seen.add(key);
-            step(key, fingerprint, evaluation, window, at);
-        }
-        closeVanished(source, window, seen, at);
-    }
-
-    private void step(String key, String fingerprint, RuleEvaluator.Evaluation evaluation, DerivedMetrics window, Instant at) {
-        Rule rule = evaluation.rule();
-        Alert open = firing.get(key);
-        if (open != null) {
-            if (evaluation.resolved()) {
-                resolve(key, open, evaluation.value(), at, "condition cleared");
-            } else {
-                escalateIfDue(key, open, at);
+    private void checkSilence(long now) {
+        for (Map.Entry<String, Heard> e : heard.entrySet()) {
+            Heard h = e.getValue();
+            if (h.intervalMs <= 0) {
+                continue;
             }
-            return;
-        }
-        if (!evaluation.breached()) {
-            pending.delete(key);
-            return;
-        }
-        Long since = pending.get(key);
-        Instant start = since == null ? at : Instant.ofEpochMilli(since);
-        if (Duration.between(start, at).compareTo(rule.forDuration()) >= 0) {
-            pending.delete(key);
-            Alert alert = firingAlert(fingerprint, evaluation, window, start, at);
-            firing.put(key, alert);
-            emit(alert);
-        } else if (since == null) {
-            pending.put(key, at.toEpochMilli());
-        }
-    }
-
-    /** A firing alert whose object no longer appears (a dropped table) ends; pending ones are forgotten. */
-    private void closeVanished(String source, DerivedMetrics window, Set<String> seen, Instant at) {
-        List<KeyValue<String, Alert>> gone = new ArrayList<>();
-        try (KeyValueIterator<String, Alert> it = firing.prefixScan(source + '\u0000', new StringSerializer())) {
-            while (it.hasNext()) {
-                KeyValue<String, Alert> entry = it.next();
-                if (!seen.contains(entry.key) && coveredByWindow(entry.value, window)) {
-                    gone.add(entry);
-                }
+            double intervals = Math.floor((double) (now - h.atMs) / h.intervalMs);
+            if (intervals < 1 && !h.silenceOpen) {
+                continue;
             }
+            MetricsFrame frame = new MetricsFrame(MetricsFrame.Kind.SNAPSHOT, e.getKey(), now, now, 0, 0);
+            frame.tags = h.tags;
+            frame.intervalMs = h.intervalMs;
+            frame.up = true;
+            frame.setSilentIntervals(intervals);
+            AlertBook book = load(e.getKey());
+            AlertLifecycle.Changes changes = new AlertLifecycle.Changes();
+            List<Alert> events = lifecycle.onSilence(book, frame, changes);
+            if (changes.changed) {
+                store(book);
+            }
+            h.silenceOpen = !book.isEmpty();
+            events.forEach(this::emit);
         }
-        for (KeyValue<String, Alert> entry : gone) {
-            resolve(entry.key, entry.value, null, at, "object no longer present");
+    }
+
+    private AlertBook load(String source) {
+        byte[] bytes = books.get(source);
+        return bytes == null ? new AlertBook(source) : AlertBook.read(bytes);
+    }
+
+    private void store(AlertBook book) {
+        if (book.isEmpty()) {
+            books.delete(book.sourceId);
+        } else {
+            books.put(book.sourceId, book.write());
         }
-    }
-
-    private void resolve(String key, Alert open, Double value, Instant at, String why) {
-        firing.delete(key);
-        CommandResult result = remediation.get(key);
-        remediation.delete(key);
-        emit(followUp.annotateResolution(resolved(open, value, at, why), result));
-    }
-
-    private boolean coveredByWindow(Alert alert, DerivedMetrics window) {
-        return evaluator.rules().rules().stream()
-                .filter(r -> r.name().equals(alert.getRule()))
-                .findFirst()
-                .map(r -> RuleEvaluator.covers(r, window))
-                .orElse(true); // the rule was removed from the configuration: its incidents end
-    }
-
-    private Alert firingAlert(String fingerprint, RuleEvaluator.Evaluation evaluation, DerivedMetrics window,
-                              Instant start, Instant at) {
-        Rule rule = evaluation.rule();
-        ObjectRef object = evaluation.object();
-        double threshold = rule.when().headline().threshold();
-        Map<String, String> labels = new HashMap<>(window.getTags());
-        labels.put("alertname", rule.name());
-        labels.put("severity", rule.severity().name().toLowerCase(Locale.ROOT));
-        labels.put("source", window.getSourceId());
-        if (object != null) {
-            labels.put("object", objectName(object));
-        }
-        Map<String, String> annotations = new HashMap<>();
-        annotations.put("condition", rule.when().terms().toString());
-        String summary = rule.summary()
-                .replace("{{source}}", window.getSourceId())
-                .replace("{{object}}", object == null ? window.getSourceId() : objectName(object))
-                .replace("{{value}}", format(evaluation.value()))
-                .replace("{{threshold}}", format(threshold));
-        return Alert.newBuilder()
-                .setFingerprint(fingerprint)
-                .setRule(rule.name())
-                .setStatus(AlertStatus.FIRING)
-                .setSeverity(rule.severity())
-                .setSourceId(window.getSourceId())
-                .setObject(object)
-                .setValue(evaluation.value())
-                .setThreshold(threshold)
-                .setStartsAt(start)
-                .setEndsAt(null)
-                .setEventAt(at)
-                .setSummary(summary)
-                .setRunbook(rule.runbook())
-                .setLabels(labels)
-                .setAnnotations(annotations)
-                .build();
-    }
-
-    private static Alert resolved(Alert open, Double value, Instant at, String why) {
-        Map<String, String> annotations = new HashMap<>(open.getAnnotations());
-        annotations.put("resolved_because", why);
-        return Alert.newBuilder(open)
-                .setStatus(AlertStatus.RESOLVED)
-                .setValue(value)
-                .setEndsAt(at)
-                .setEventAt(at)
-                .setAnnotations(annotations)
-                .build();
     }
 
     private void emit(Alert alert) {
         context.forward(new Record<>(alert.getFingerprint(), alert, alert.getEventAt().toEpochMilli()));
     }
 
-    static String storeKey(String source, String fingerprint) {
-        return source + '\u0000' + fingerprint;
-    }
-
-    static String objectName(ObjectRef object) {
-        return object.getSchemaName() == null ? object.getName() : object.getSchemaName() + "." + object.getName();
-    }
-
-    static String format(Double value) {
-        if (value == null) {
-            return "n/a";
-        }
-        if (Math.abs(value) >= 1000 || value == Math.rint(value)) {
-            return String.format(Locale.ROOT, "%.0f", value);
-        }
-        return String.format(Locale.ROOT, "%.3f", value);
+    /** The FIRING alerts in a stored book, for the fleet API. */
+    public static List<Alert> firingAlerts(byte[] storedBook) {
+        return AlertBook.read(storedBook).firing();
     }
 }

@@ -1,7 +1,8 @@
 package io.pgpulse.processor.delta;
 
-import io.pgpulse.avro.PgSnapshot;
-import io.pgpulse.processor.internal.Deltas;
+import io.pgpulse.processor.snapshot.SnapshotColumns;
+import io.pgpulse.processor.state.ObjectCatalog;
+import io.pgpulse.processor.state.SourceState;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessor;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorContext;
 import org.apache.kafka.streams.processor.api.FixedKeyRecord;
@@ -10,41 +11,74 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the latest snapshot of every source in {@value #STORE} and turns each new
- * snapshot into the deltas since that one ({@link DeltaCalculator}). A snapshot
- * older than the stored one (a redelivery or a late straggler) is dropped: its
- * deltas were already counted. A snapshot of a database that is down passes on
- * (rules need to see it) but does not replace the baseline, so that the deltas
- * after an outage without restart span the outage.
+ * Applies each snapshot to its source's state ({@link SnapshotApplier}) and passes the
+ * step on. Stores, all keyed by source id: {@value #SOURCE_STORE} (the source part of the
+ * {@link SourceState}, written for every snapshot), {@value #OBJECT_STORE} (its tables and
+ * indexes, written when a snapshot carries them) and {@value #NAMES_STORE} (the
+ * {@link ObjectCatalog}, written only when names change).
+ *
+ * <p>A snapshot not newer than the source's latest (a redelivery, or a straggler behind a
+ * newer one) is dropped: its step was already taken.
  */
-public final class CounterDeltaProcessor implements FixedKeyProcessor<String, PgSnapshot, Deltas> {
+public final class CounterDeltaProcessor implements FixedKeyProcessor<String, SnapshotColumns, SourceStep> {
 
-    public static final String STORE = "last-snapshot";
+    public static final String SOURCE_STORE = "source-state";
+    public static final String OBJECT_STORE = "object-state";
+    public static final String NAMES_STORE = "object-names";
 
     private static final Logger log = LoggerFactory.getLogger(CounterDeltaProcessor.class);
 
-    private FixedKeyProcessorContext<String, Deltas> context;
-    private KeyValueStore<String, PgSnapshot> lastSnapshot;
+    private final long namesRetentionMs;
+    private FixedKeyProcessorContext<String, SourceStep> context;
+    private KeyValueStore<String, byte[]> sources;
+    private KeyValueStore<String, byte[]> objects;
+    private KeyValueStore<String, byte[]> names;
 
-    @Override
-    public void init(FixedKeyProcessorContext<String, Deltas> context) {
-        this.context = context;
-        this.lastSnapshot = context.getStateStore(STORE);
+    /** @param namesRetentionMs how long a dropped object stays named (at least the longest window plus grace) */
+    public CounterDeltaProcessor(long namesRetentionMs) {
+        this.namesRetentionMs = namesRetentionMs;
     }
 
     @Override
-    public void process(FixedKeyRecord<String, PgSnapshot> record) {
-        PgSnapshot current = record.value();
-        PgSnapshot previous = lastSnapshot.get(current.getSourceId());
-        if (previous != null && !current.getCollectedAt().isAfter(previous.getCollectedAt())) {
-            log.debug("{}: snapshot of {} is not newer than {}; dropped", current.getSourceId(),
-                    current.getCollectedAt(), previous.getCollectedAt());
+    public void init(FixedKeyProcessorContext<String, SourceStep> context) {
+        this.context = context;
+        this.sources = context.getStateStore(SOURCE_STORE);
+        this.objects = context.getStateStore(OBJECT_STORE);
+        this.names = context.getStateStore(NAMES_STORE);
+    }
+
+    @Override
+    public void process(FixedKeyRecord<String, SnapshotColumns> record) {
+        SnapshotColumns snapshot = record.value();
+        String source = snapshot.sourceId;
+        byte[] previousSource = sources.get(source);
+        SourceState previous = previousSource == null ? null : SourceState.readSource(previousSource);
+        if (previous != null && snapshot.collectedAtMs <= previous.lastSeenMs) {
+            log.debug("{}: snapshot of {} is not newer than the latest ({}); dropped", source, snapshot.collectedAtMs,
+                    previous.lastSeenMs);
             return;
         }
-        Deltas deltas = DeltaCalculator.between(previous, current);
-        if (current.getUp()) {
-            lastSnapshot.put(current.getSourceId(), current);
+        boolean withObjects = snapshot.up && (snapshot.hasTables || snapshot.hasIndexes || snapshot.hasTableSizes
+                || snapshot.hasIndexSizes);
+        byte[] previousObjects = null;
+        if (previous != null && withObjects) {
+            previousObjects = objects.get(source);
+            if (previousObjects != null) {
+                previous.readObjects(previousObjects);
+            }
         }
-        context.forward(record.withValue(deltas));
+        SnapshotApplier.Step step = SnapshotApplier.apply(previous, snapshot);
+        byte[] nextSource = step.next().writeSource();
+        sources.put(source, nextSource);
+        if (withObjects) {
+            objects.put(source, step.next().writeObjects());
+        }
+        if (step.namesChanged()) {
+            byte[] known = names.get(source);
+            ObjectCatalog catalog = known == null ? ObjectCatalog.empty() : ObjectCatalog.read(known);
+            names.put(source, catalog.update(snapshot, namesRetentionMs).write());
+        }
+        context.forward(record.withValue(new SourceStep(step, previousSource, previousObjects, withObjects,
+                nextSource.length)));
     }
 }

@@ -1,5 +1,8 @@
 package io.pgpulse.processor.rule;
 
+import io.pgpulse.processor.metrics.MetricsFrame;
+import io.pgpulse.processor.metrics.Scope;
+import io.pgpulse.processor.rule.Comparison.Truth;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,12 +23,20 @@ public record Condition(List<Comparison> terms) {
         }
         Scope scope = terms.get(0).metric().scope();
         for (Comparison term : terms) {
-            if (term.metric().scope() != scope) {
-                throw new IllegalArgumentException("all terms must be of one scope; '" + terms.get(0).metric().name()
-                        + "' and '" + term.metric().name() + "' differ");
+            if (scopeOf(term) != scopeOf(terms.get(0))) {
+                throw new IllegalArgumentException("all terms must be of one scope; '" + terms.get(0).metric().metricName()
+                        + "' and '" + term.metric().metricName() + "' differ");
             }
         }
+        if (scope == Scope.SOURCE && terms.stream().anyMatch(t -> t.metric().scope() != Scope.SOURCE)) {
+            throw new IllegalArgumentException("source metrics cannot be combined with database metrics");
+        }
         return new Condition(List.copyOf(terms));
+    }
+
+    /** Source-wide metrics (database, activity, cluster, statements) may be combined; objects are one scope each. */
+    private static Scope scopeOf(Comparison term) {
+        return term.metric().scope();
     }
 
     public Scope scope() {
@@ -36,12 +47,41 @@ public record Condition(List<Comparison> terms) {
         return terms.get(0);
     }
 
-    public boolean holds(Object record) {
+    /** The same condition with the headline's threshold replaced. */
+    public Condition withHeadlineThreshold(double threshold) {
+        List<Comparison> replaced = new ArrayList<>(terms);
+        replaced.set(0, headline().withThreshold(threshold));
+        return new Condition(List.copyOf(replaced));
+    }
+
+    /** TRUE when every term holds, FALSE when one fails, UNKNOWN when none fails but one has no value. */
+    public Truth test(MetricsFrame frame, int row) {
+        Truth result = Truth.TRUE;
         for (Comparison term : terms) {
-            if (!term.holds(term.valueIn(record))) {
-                return false;
+            Truth t = term.test(frame, row);
+            if (t == Truth.FALSE) {
+                return Truth.FALSE;
+            }
+            if (t == Truth.UNKNOWN) {
+                result = Truth.UNKNOWN;
             }
         }
-        return true;
+        return result;
+    }
+
+    public boolean mentions(io.pgpulse.processor.metrics.Metric metric) {
+        return terms.stream().anyMatch(t -> t.metric() == metric);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder text = new StringBuilder();
+        for (Comparison term : terms) {
+            if (!text.isEmpty()) {
+                text.append(" and ");
+            }
+            text.append(term);
+        }
+        return text.toString();
     }
 }

@@ -7,6 +7,9 @@ import io.pgpulse.collector.metric.MetricCatalog;
 import io.pgpulse.collector.metric.MetricGroup;
 import io.pgpulse.collector.target.DiscoveryConfig;
 import io.pgpulse.collector.target.TargetConfig;
+import io.pgpulse.processor.PipelineTopology;
+import io.pgpulse.processor.StreamProcessorApp;
+import io.pgpulse.processor.window.WindowSpec;
 import io.pgpulse.schemas.command.MaintenanceWindow;
 import io.pgpulse.schemas.command.SigningKeys;
 import io.pgpulse.schemas.Topics;
@@ -52,12 +55,40 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
     }
 
     /**
-     * @param window    size of the tumbling metric windows
-     * @param grace     lateness tolerated for a snapshot
-     * @param rulesFile a rule file replacing the built-in rules, or null
-     * @param stateDir  where the stream processor keeps its state
+     * @param window          size of the tumbling metric windows
+     * @param hoppingWindow   size of the hopping metric windows, zero for none
+     * @param hoppingAdvance  how often a hopping window starts
+     * @param grace           lateness tolerated for a snapshot
+     * @param slowStatement   a statement whose mean time in a window exceeds this is slow
+     * @param standbyReplicas warm copies of the processor's state on other instances
+     * @param apiAddress      where the fleet API (GET /fleet, /sources/{id}, /alerts) listens, or null for none
+     * @param stores          where the state stores keep their data locally
+     * @param rulesFile       a rule file replacing the built-in rules, or null
+     * @param stateDir        where the stream processor keeps its state
      */
-    public record Processor(Duration window, Duration grace, Path rulesFile, Path stateDir) {
+    public record Processor(Duration window, Duration hoppingWindow, Duration hoppingAdvance, Duration grace,
+                            Duration slowStatement, int standbyReplicas, InetSocketAddress apiAddress,
+                            PipelineTopology.StoreKind stores, Path rulesFile, Path stateDir) {
+
+        /** Tumbling windows of {@code window}, hopping ones five times as long every {@code window}, no fleet API. */
+        public Processor(Duration window, Duration grace, Path rulesFile, Path stateDir) {
+            this(window, window.multipliedBy(5), window, grace, DEFAULT_SLOW_STATEMENT, 0, null,
+                    PipelineTopology.StoreKind.PERSISTENT, rulesFile, stateDir);
+        }
+
+        /** The same with the fleet API on {@code address}. */
+        public Processor withApiAddress(InetSocketAddress address) {
+            return new Processor(window, hoppingWindow, hoppingAdvance, grace, slowStatement, standbyReplicas, address,
+                    stores, rulesFile, stateDir);
+        }
+
+        /** The topology's settings this section stands for. */
+        public PipelineTopology.Settings settings() {
+            PipelineTopology.Settings d = PipelineTopology.Settings.defaults();
+            return new PipelineTopology.Settings(new WindowSpec(window, hoppingWindow, hoppingAdvance, grace),
+                    d.remediationPatience(), slowStatement.toNanos() / 1_000_000.0, d.silenceCheck(), d.closeBudget(),
+                    d.drainInterval(), stores);
+        }
     }
 
     /**
@@ -110,6 +141,11 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
     public static final String DEFAULT_METRICS_LISTEN = "127.0.0.1:9188";
     public static final Duration DEFAULT_WINDOW = Duration.ofMinutes(1);
     public static final Duration DEFAULT_GRACE = Duration.ofSeconds(30);
+    public static final Duration DEFAULT_HOPPING_WINDOW = Duration.ofMinutes(5);
+    public static final Duration DEFAULT_HOPPING_ADVANCE = Duration.ofMinutes(1);
+    public static final Duration DEFAULT_SLOW_STATEMENT = Duration.ofMillis(100);
+    /** Where the stream processor's fleet API listens unless {@code processor.api_listen} says otherwise. */
+    public static final String DEFAULT_PROCESSOR_API_LISTEN = "127.0.0.1:9096";
 
     public static PgpulseConfig load(Path file) {
         return load(file, System::getenv);
@@ -345,18 +381,61 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
 
     private static Processor processor(ConfigNode node) {
         if (node == null) {
-            return new Processor(DEFAULT_WINDOW, DEFAULT_GRACE, null, defaultStateDir());
+            return new Processor(DEFAULT_WINDOW, DEFAULT_HOPPING_WINDOW, DEFAULT_HOPPING_ADVANCE, DEFAULT_GRACE,
+                    DEFAULT_SLOW_STATEMENT, StreamProcessorApp.DEFAULT_STANDBY_REPLICAS,
+                    apiAddress(null, DEFAULT_PROCESSOR_API_LISTEN), PipelineTopology.StoreKind.PERSISTENT, null,
+                    defaultStateDir());
         }
-        node.allowOnly("window", "grace", "rules_file", "state_dir");
-        Duration window = node.duration("window", DEFAULT_WINDOW);
+        node.allowOnly("window", "hopping_window", "hopping_advance", "grace", "slow_statement", "standby_replicas",
+                "api_listen", "state_store", "rules_file", "state_dir");
+        Duration window = positive(node, "window", DEFAULT_WINDOW);
+        Duration hopping = node.duration("hopping_window", DEFAULT_HOPPING_WINDOW);
+        Duration advance = positive(node, "hopping_advance", DEFAULT_HOPPING_ADVANCE);
         Duration grace = node.duration("grace", DEFAULT_GRACE);
+        Duration slow = positive(node, "slow_statement", DEFAULT_SLOW_STATEMENT);
+        if (window != null && hopping != null && advance != null && !hopping.isZero()) {
+            if (advance.compareTo(hopping) > 0 || hopping.toMillis() % advance.toMillis() != 0) {
+                node.require("hopping_window").problem("expected a multiple of hopping_advance (" + advance.toSeconds()
+                        + "s), found " + hopping.toSeconds() + "s");
+            }
+        }
+        int standbys = StreamProcessorApp.DEFAULT_STANDBY_REPLICAS;
+        if (node.has("standby_replicas")) {
+            Double n = node.number("standby_replicas");
+            if (n != null && (n < 0 || n != Math.rint(n))) {
+                node.require("standby_replicas").problem("expected a whole number of at least 0, found " + n);
+            } else if (n != null) {
+                standbys = n.intValue();
+            }
+        }
+        PipelineTopology.StoreKind stores = PipelineTopology.StoreKind.PERSISTENT;
+        String storeText = node.string("state_store", "persistent");
+        if ("in_memory".equals(storeText)) {
+            stores = PipelineTopology.StoreKind.IN_MEMORY;
+        } else if (storeText != null && !"persistent".equals(storeText)) {
+            node.require("state_store").problem("expected persistent or in_memory, found " + storeText);
+        }
         String rules = node.string("rules_file", null);
         Path rulesFile = rules == null ? null : Path.of(rules);
         if (rulesFile != null && !Files.isRegularFile(rulesFile)) {
             node.require("rules_file").problem("no such file: " + rulesFile);
         }
         String state = node.string("state_dir", null);
-        return new Processor(window, grace, rulesFile, state == null ? defaultStateDir() : Path.of(state));
+        InetSocketAddress api = apiAddress(node.get("api_listen"), DEFAULT_PROCESSOR_API_LISTEN);
+        if (window == null || hopping == null || advance == null || grace == null || slow == null) {
+            return null;
+        }
+        return new Processor(window, hopping, advance, grace, slow, standbys, api, stores, rulesFile,
+                state == null ? defaultStateDir() : Path.of(state));
+    }
+
+    private static Duration positive(ConfigNode node, String key, Duration defaultValue) {
+        Duration d = node.duration(key, defaultValue);
+        if (d != null && (d.isZero() || d.isNegative())) {
+            node.require(key).problem("expected a positive duration, found 0");
+            return null;
+        }
+        return d;
     }
 
     private static Path defaultStateDir() {

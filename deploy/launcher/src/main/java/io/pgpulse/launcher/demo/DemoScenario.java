@@ -65,6 +65,7 @@ public final class DemoScenario implements AutoCloseable {
     private EmbeddedPostgres postgres;
     private WebhookReceiver webhook;
     private Path stateDir;
+    private java.net.URI fleetApi;
     private boolean closed;
 
     private DemoScenario(DemoNarrator narrator) {
@@ -114,7 +115,8 @@ public final class DemoScenario implements AutoCloseable {
         PgpulseConfig config = new PgpulseConfig(
                 new PgpulseConfig.Kafka(kafka.bootstrapServers(), registry.url(), Topics.defaults()),
                 List.of(target),
-                new PgpulseConfig.Processor(options.window(), options.grace(), null, stateDir),
+                new PgpulseConfig.Processor(options.window(), options.grace(), null, stateDir)
+                        .withApiAddress(new InetSocketAddress("127.0.0.1", 0)),
                 PgpulseConfig.Sink.webhookOnly(webhook.url(), new InetSocketAddress("127.0.0.1", 0)),
                 remediation(SigningKeys.parse(SigningKeys.generate("demo-key"))));
         PgpulseServices services = PgpulseServices.start(config, kafka.bootstrapServers(), registry.url(), "demo",
@@ -133,6 +135,11 @@ public final class DemoScenario implements AutoCloseable {
         started.push(services);
         services.sinkApiUrl().ifPresent(url -> narrator.plain("  Alert sink API      " + url + "/silences   (curl "
                 + url + "/silences)"));
+        services.fleetApiUrl().ifPresent(url -> {
+            fleetApi = url;
+            narrator.plain("  Fleet API           " + url + "/fleet   (curl " + url + "/fleet, " + url + "/sources/"
+                    + CLUSTER + "/" + DATABASE + ", " + url + "/alerts)");
+        });
         narrator.say("started the stream processor (" + options.window().toSeconds() + " s windows, "
                 + options.grace().toSeconds() + " s grace), the alert sink (webhook + remediation) and the collector"
                 + " (a snapshot every " + options.interval().toMillis() / 1000.0 + " s)");
@@ -187,6 +194,11 @@ public final class DemoScenario implements AutoCloseable {
 
     public SchemaRegistryServer registry() {
         return registry;
+    }
+
+    /** Where the stream processor's fleet API answers while the demo runs. */
+    public java.net.URI fleetApi() {
+        return fleetApi;
     }
 
     public WebhookReceiver webhook() {

@@ -100,6 +100,36 @@ class PgpulseConfigTest {
     }
 
     @Test
+    void processorSectionNamesWindowsReplicasApiAndStores() throws Exception {
+        PgpulseConfig.Processor p = PgpulseConfig.load(fixture("processor.good.yaml"), k -> null).processor();
+        assertThat(p.window()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(p.hoppingWindow()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(p.hoppingAdvance()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(p.grace()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(p.slowStatement()).isEqualTo(Duration.ofMillis(250));
+        assertThat(p.standbyReplicas()).isEqualTo(1);
+        assertThat(p.apiAddress().getHostString() + ":" + p.apiAddress().getPort()).isEqualTo("0.0.0.0:9196");
+        assertThat(p.stores()).isEqualTo(io.pgpulse.processor.PipelineTopology.StoreKind.IN_MEMORY);
+        assertThat(p.stateDir()).isEqualTo(Path.of("/var/lib/pgpulse/streams"));
+        assertThat(p.settings().windows().paneMs()).isEqualTo(30_000);
+        assertThat(p.settings().slowStatementMs()).isEqualTo(250.0);
+    }
+
+    @Test
+    void withoutAProcessorSectionTheGuidesWindowsAndTheFleetApiAreOn(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("min.yaml");
+        Files.writeString(file, "targets:\n  - url: jdbc:postgresql://db.internal/app\n");
+        PgpulseConfig.Processor p = PgpulseConfig.load(file, k -> null).processor();
+        assertThat(p.window()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(p.hoppingWindow()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(p.hoppingAdvance()).isEqualTo(Duration.ofMinutes(1));
+        assertThat(p.grace()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(p.standbyReplicas()).isZero();
+        assertThat(p.apiAddress().getHostString() + ":" + p.apiAddress().getPort())
+                .isEqualTo(PgpulseConfig.DEFAULT_PROCESSOR_API_LISTEN);
+    }
+
+    @Test
     void missingFileIsNamed() {
         assertThatThrownBy(() -> PgpulseConfig.load(Path.of("/nonexistent/pgpulse.yaml"), k -> null))
                 .isInstanceOf(ConfigException.class)
@@ -127,6 +157,11 @@ class PgpulseConfigTest {
             "bad-group-interval.bad.yaml     | bad-group-interval.bad.yaml:5: collector.group_intervals.table_size: unknown key; expected one of server, database",
             "bad-discover.bad.yaml           | bad-discover.bad.yaml:4: targets[0].discover.include: expected a regular expression, found 'app_('",
             "bad-threads.bad.yaml            | bad-threads.bad.yaml:4: collector.threads: expected a whole number of at least 1, found 0",
+            "bad-hopping.bad.yaml            | bad-hopping.bad.yaml:4: processor.hopping_window: expected a multiple of hopping_advance (120s), found 420s",
+            "bad-processor.bad.yaml          | bad-processor.bad.yaml:4: processor.windw: unknown key; expected one of window, hopping_window",
+            "bad-processor.bad.yaml          | bad-processor.bad.yaml:5: processor.standby_replicas: expected a whole number of at least 0, found -1.0",
+            "bad-processor.bad.yaml          | bad-processor.bad.yaml:6: processor.state_store: expected persistent or in_memory, found redis",
+            "bad-processor.bad.yaml          | bad-processor.bad.yaml:7: processor.api_listen: expected host:port (e.g. 127.0.0.1:9095) or off, found 'nowhere'",
     })
     void badFileIsRefusedNamingFileLineAndField(String file, String expected) throws Exception {
         Path path = fixture(file);
