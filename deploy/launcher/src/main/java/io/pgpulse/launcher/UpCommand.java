@@ -83,7 +83,7 @@ final class UpCommand implements Callable<Integer> {
             started.push(services);
             services.collectorMetricsUrl().ifPresent(url -> System.out.println("  Collector metrics   " + url));
             services.sinkApiUrl().ifPresent(url -> System.out.println("  Alert sink API      " + url
-                    + "/silences   (pgpulse silence --api " + url + " ...)"));
+                    + "/commands   (also /remediation, /silences; pgpulse silence --api " + url + " ...)"));
             services.fleetApiUrl().ifPresent(url -> System.out.println("  Fleet API           " + url
                     + "/fleet   (also /sources/{cluster}/{database}, /alerts)"));
             System.out.println("pgpulse: running; Ctrl-C to stop");

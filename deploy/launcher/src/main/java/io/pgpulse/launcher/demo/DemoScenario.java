@@ -133,8 +133,8 @@ public final class DemoScenario implements AutoCloseable {
                             progress.command(command);
                         })));
         started.push(services);
-        services.sinkApiUrl().ifPresent(url -> narrator.plain("  Alert sink API      " + url + "/silences   (curl "
-                + url + "/silences)"));
+        services.sinkApiUrl().ifPresent(url -> narrator.plain("  Alert sink API      " + url + "/commands   (curl "
+                + url + "/commands, " + url + "/remediation, " + url + "/silences)"));
         services.fleetApiUrl().ifPresent(url -> {
             fleetApi = url;
             narrator.plain("  Fleet API           " + url + "/fleet   (curl " + url + "/fleet, " + url + "/sources/"
