@@ -144,7 +144,7 @@ class RemediationFollowUpTopologyTest {
     }
 
     @Test
-    void aCommandThatNeverReportsBackHoldsTheResolutionOnlyUntilItExpires() {
+    void aCommandThatNeverReportsBackHoldsTheResolutionOnlyUntilItExpiresOrAMinutePassed() {
         Alert firing = fire();
         pipeline.pipe(command("c1", firing.getFingerprint(), at(16), at(30)));
         tableWith(19, 0);
@@ -157,6 +157,34 @@ class RemediationFollowUpTopologyTest {
         assertThat(events).extracting(r -> r.value().getStatus(), TestRecord::timestamp)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(AlertStatus.RESOLVED, at(31).toEpochMilli()));
         assertThat(events.get(0).value().getAnnotations()).doesNotContainKey("remediation");
+    }
+
+    @Test
+    void aResultReadBeforeItsCommandLeavesNothingToWaitFor() {
+        Alert firing = fire();
+        // The two topics are read side by side: here the result comes first.
+        pipeline.pipe(result("c1", firing.getFingerprint(), CommandOutcome.DONE, at(17)));
+        pipeline.pipe(command("c1", firing.getFingerprint(), at(16), at(16).plusSeconds(900)));
+        tableWith(19, 0);
+
+        assertThat(pipeline.alerts.readRecordsToList()).singleElement().satisfies(e -> {
+            assertThat(e.timestamp()).isEqualTo(at(19).toEpochMilli());
+            assertThat(e.value().getStatus()).isEqualTo(AlertStatus.RESOLVED);
+            assertThat(e.value().getAnnotations().get("remediation")).startsWith("DONE VACUUM (ANALYZE)");
+        });
+    }
+
+    @Test
+    void aLongValidCommandHoldsTheResolutionAMinuteAtMost() {
+        Alert firing = fire();
+        pipeline.pipe(command("c1", firing.getFingerprint(), at(16), at(16).plusSeconds(900)));
+        tableWith(19, 0);
+        tableWith(75, 0); // 59 s after the command: still waiting
+        assertThat(pipeline.alerts.isEmpty()).isTrue();
+        tableWith(77, 0); // 61 s: resolved without waiting for the result any longer
+
+        assertThat(pipeline.alerts.readRecordsToList()).extracting(r -> r.value().getStatus(), TestRecord::timestamp)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(AlertStatus.RESOLVED, at(77).toEpochMilli()));
     }
 
     @Test

@@ -35,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,6 +72,8 @@ public final class RemediationBench implements Callable<Integer> {
     private final Map<String, Alert> firing = new ConcurrentHashMap<>();
     private final Map<String, Alert> resolved = new ConcurrentHashMap<>();
     private final List<CommandResult> results = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, Integer> snapshots = new ConcurrentHashMap<>();
+    private final Map<String, Instant> issued = new ConcurrentHashMap<>();
 
     @Override
     public Integer call() throws Exception {
@@ -94,10 +97,7 @@ public final class RemediationBench implements Callable<Integer> {
                 prepare(postgres, db);
                 targets.add(new TargetConfig("bench", postgres.jdbcUrl(db), postgres.user(), null, interval, Map.of("env", "bench")));
             }
-            log("prepared %d databases: pgbench scale 2 with a quarter of pgbench_accounts updated (autovacuum off for it)", databases);
-            for (int i = 1; i <= databases; i++) {
-                load.add(Pgbench.start(postgres, "app" + i, List.of("-n", "-c", "2", "-j", "1", "-T", Integer.toString(timeoutS))));
-            }
+            log("prepared %d databases: pgbench scale 2, autovacuum off for pgbench_accounts", databases);
             LockWaitSampler sampler = LockWaitSampler.start(postgres, executor.lockTimeout());
 
             PgpulseConfig config = new PgpulseConfig(
@@ -108,9 +108,22 @@ public final class RemediationBench implements Callable<Integer> {
             Instant started = Instant.now();
             try (PgpulseServices services = PgpulseServices.start(config, kafka.bootstrapServers(), registry.url(), "bench",
                     new PgpulseServices.Listeners(
-                            new CollectorAgent.Listener(s -> { }, results::add),
-                            new AlertSink.Listener(this::onAlert, c -> { })))) {
-                log("services started; pgbench running on every database");
+                            new CollectorAgent.Listener(s -> snapshots.merge(s.getSourceId(), 1, Integer::sum), results::add),
+                            new AlertSink.Listener(this::onAlert, c -> issued.putIfAbsent(c.getSourceId(), Instant.now()))))) {
+                log("services started");
+                // Measure the loop in steady state: every part has joined its groups and seen snapshots first.
+                Instant warm = Instant.now().plusSeconds(60);
+                while (Instant.now().isBefore(warm) && snapshots.values().stream().filter(n -> n >= 3).count() < databases) {
+                    Thread.sleep(200);
+                }
+                // pgbench alone bloats pgbench_accounts past the threshold within half a minute: it starts
+                // only now, with the bulk update, so that each incident begins here and not during the warm-up.
+                for (int i = 1; i <= databases; i++) {
+                    bloat(postgres, "app" + i);
+                    load.add(Pgbench.start(postgres, "app" + i, List.of("-n", "-c", "2", "-j", "1", "-T",
+                            Integer.toString(timeoutS))));
+                }
+                log("warm (3 snapshots of every database); a quarter of pgbench_accounts updated in each, pgbench running");
                 UnsafeCommands unsafe = UnsafeCommands.send(postgres, kafka.bootstrapServers(), registry.url(), keys);
                 log("put %d unsafe commands on the command topic", unsafe.ids().size());
 
@@ -125,8 +138,20 @@ public final class RemediationBench implements Callable<Integer> {
                     Alert end = resolved.get(entry.getKey());
                     if (end != null) {
                         loopSeconds.add(Duration.between(entry.getValue().getEventAt(), end.getEventAt()).toMillis() / 1000.0);
-                        log("%s: FIRING at %s, RESOLVED at %s (%s)", entry.getValue().getSourceId(), entry.getValue().getEventAt(),
-                                end.getEventAt(), end.getAnnotations().getOrDefault("remediation", "no remediation recorded"));
+                        String source = entry.getValue().getSourceId();
+                        Optional<CommandResult> done = results.stream()
+                                .filter(r -> r.getSourceId().equals(source) && r.getOutcome() == CommandOutcome.DONE).findFirst();
+                        log("%s: FIRING (snapshot) %s, command issued %s, VACUUM %s to %s, RESOLVED (snapshot) %s: %s",
+                                source, entry.getValue().getEventAt(), issued.get(source),
+                                done.map(r -> r.getStartedAt().toString()).orElse("-"),
+                                done.map(r -> r.getFinishedAt().toString()).orElse("-"), end.getEventAt(),
+                                end.getAnnotations().getOrDefault("remediation", "no remediation recorded"));
+                    }
+                }
+                for (CommandResult result : results) {
+                    if (!unsafe.ids().contains(result.getCommandId())) {
+                        log("%s: command %s %s %s%s", result.getSourceId(), result.getCommandId(), result.getAction(),
+                                result.getOutcome(), result.getReason() == null ? "" : " (" + result.getReason() + ")");
                     }
                 }
                 sampler.stop();
@@ -150,6 +175,8 @@ public final class RemediationBench implements Callable<Integer> {
                 || !alert.getObject().getName().equals("pgbench_accounts")) {
             return;
         }
+        log("%s: %s %s%s", alert.getSourceId(), alert.getStatus(), alert.getSummary(),
+                alert.getEscalation() == null ? "" : " (escalated: " + alert.getEscalation() + ")");
         if (alert.getStatus() == AlertStatus.FIRING) {
             firing.putIfAbsent(alert.getSourceId(), alert);
         } else if (firing.containsKey(alert.getSourceId())) {
@@ -166,10 +193,16 @@ public final class RemediationBench implements Callable<Integer> {
         Pgbench.run(postgres, db, List.of("-i", "-s", "2", "-q"));
         try (Connection conn = postgres.connect(db); Statement st = conn.createStatement()) {
             st.execute("ALTER TABLE pgbench_accounts SET (autovacuum_enabled = false)");
-            st.execute("UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid % 4 = 0");
             // The canary: unsafe commands aim at it; it must never be vacuumed, analyzed or reindexed.
             st.execute("CREATE TABLE canary (id int PRIMARY KEY, note text) WITH (autovacuum_enabled = false)");
             st.execute("INSERT INTO canary SELECT i, 'x' FROM generate_series(1, 1000) i");
+        }
+    }
+
+    /** Dead tuples for VACUUM to clean while pgbench runs: a quarter of the accounts updated at once. */
+    private static void bloat(EmbeddedPostgres postgres, String db) throws Exception {
+        try (Connection conn = postgres.connect(db); Statement st = conn.createStatement()) {
+            st.execute("UPDATE pgbench_accounts SET abalance = abalance + 1 WHERE aid % 4 = 0");
         }
     }
 

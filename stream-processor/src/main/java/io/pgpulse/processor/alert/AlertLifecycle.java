@@ -37,6 +37,9 @@ import java.util.Set;
  */
 final class AlertLifecycle {
 
+    /** How long a resolution waits for the result of a command in flight for its incident. */
+    static final long RESULT_WAIT_MS = 60_000;
+
     private final RuleSet rules;
     private final RemediationFollowUp followUp;
     private final Map<MetricsFrame.Kind, List<Rule>> byWindow = new EnumMap<>(MetricsFrame.Kind.class);
@@ -250,14 +253,24 @@ final class AlertLifecycle {
         }
     }
 
-    /** A command issued for an open incident: its resolution waits for the command's result. */
+    /**
+     * A command issued for an open incident: its resolution waits for the command's result, so
+     * that the resolution can name the fix, but at most {@link #RESULT_WAIT_MS} after the command
+     * was issued (a slow VACUUM or an agent that is down must not keep a cleared alert firing).
+     * The commands and results topics are read side by side, so a result may come first: then
+     * there is nothing to wait for.
+     */
     void onCommand(AlertBook book, MaintenanceCommand command, Changes changes) {
         if (command.getAlertFingerprint() == null) {
             return;
         }
         AlertBook.Entry entry = book.byFingerprint(command.getAlertFingerprint());
-        if (entry != null && entry.isFiring() && !entry.commandIds.contains(command.getCommandId())) {
-            entry.commandIssued(command.getCommandId(), command.getExpiresAt().toEpochMilli());
+        boolean resultSeen = entry != null && entry.remediation != null
+                && entry.remediation.getCommandId().equals(command.getCommandId());
+        if (entry != null && entry.isFiring() && !resultSeen && !entry.commandIds.contains(command.getCommandId())) {
+            long waitUntil = Math.min(command.getExpiresAt().toEpochMilli(),
+                    command.getIssuedAt().toEpochMilli() + RESULT_WAIT_MS);
+            entry.commandIssued(command.getCommandId(), waitUntil);
             changes.changed = true;
         }
     }
