@@ -180,7 +180,7 @@ public final class SnapshotColumns {
     public long hash(long ref) {
         int at = (int) (ref >>> 32);
         int to = at + (int) ref;
-        long h = 1125899906842597L ^ ref;
+        long h = 1125899906842597L ^ (int) ref; // the length, not the offset: the same name hashes alike in every record
         for (; at + 8 <= to; at += 8) {
             h = (h ^ (long) LONGS.get(text, at)) * 0x9E3779B97F4A7C15L;
             h ^= h >>> 32;
