@@ -5,6 +5,7 @@ import io.pgpulse.collector.command.ExecutorPolicy;
 import io.pgpulse.collector.target.TargetConfig;
 import io.pgpulse.processor.PipelineTopology;
 import io.pgpulse.processor.StreamProcessorApp;
+import io.pgpulse.processor.rule.RuleSet;
 import io.pgpulse.processor.window.WindowSpec;
 import io.pgpulse.schemas.command.MaintenanceWindow;
 import io.pgpulse.schemas.command.SigningKeys;
@@ -171,7 +172,7 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
                 targets.add(target);
             }
         }
-        return new PgpulseConfig(kafka, targets, processor(root.get("processor")), sink(root.get("sink"), env, dir),
+        return new PgpulseConfig(kafka, targets, processor(root.get("processor"), dir), sink(root.get("sink"), env, dir),
                 remediation(root.get("remediation"), env));
     }
 
@@ -259,7 +260,7 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
         return hostPort.contains(":") ? hostPort : hostPort + ":5432";
     }
 
-    private static Processor processor(ConfigNode node) {
+    private static Processor processor(ConfigNode node, Path dir) {
         if (node == null) {
             return new Processor(DEFAULT_WINDOW, DEFAULT_HOPPING_WINDOW, DEFAULT_HOPPING_ADVANCE, DEFAULT_GRACE,
                     DEFAULT_SLOW_STATEMENT, StreamProcessorApp.DEFAULT_STANDBY_REPLICAS,
@@ -296,9 +297,18 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
             node.require("state_store").problem("expected persistent or in_memory, found " + storeText);
         }
         String rules = node.string("rules_file", null);
-        Path rulesFile = rules == null ? null : Path.of(rules);
+        // Relative to the configuration file, like routing_file; loaded now so that a bad rule
+        // refuses the start together with every other problem.
+        Path rulesFile = rules == null ? null : (dir == null ? Path.of(rules) : dir.resolve(rules));
         if (rulesFile != null && !Files.isRegularFile(rulesFile)) {
             node.require("rules_file").problem("no such file: " + rulesFile);
+        } else if (rulesFile != null) {
+            try {
+                RuleSet.load(rulesFile);
+            } catch (ConfigException e) {
+                ConfigNode where = node.require("rules_file");
+                e.problems().forEach(where::problem);
+            }
         }
         String state = node.string("state_dir", null);
         InetSocketAddress api = apiAddress(node.get("api_listen"), DEFAULT_PROCESSOR_API_LISTEN);

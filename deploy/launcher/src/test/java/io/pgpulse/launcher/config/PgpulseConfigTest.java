@@ -125,6 +125,7 @@ class PgpulseConfigTest {
             "bad-routing-file.bad.yaml       | bad-routing-file.bad.yaml:4: sink.routing_file: routing-missing-channel.yaml:6: route.channel: no channel named \"pager\"",
             "bad-api-listen.bad.yaml         | bad-api-listen.bad.yaml:4: sink.api_listen: expected host:port (e.g. 127.0.0.1:9095) or off, found 'everywhere'",
             "bad-history-url.bad.yaml        | bad-history-url.bad.yaml:5: sink.history.url: expected a jdbc:postgresql: URL",
+            "bad-rules-file.bad.yaml         | bad-rules-file.bad.yaml:4: processor.rules_file: rules-unknown-metric.yaml:5: groups[0].rules[0].expr: rule \"bloat\": unknown metric table.dead_ratio",
             "bad-hopping.bad.yaml            | bad-hopping.bad.yaml:4: processor.hopping_window: expected a multiple of hopping_advance (120s), found 420s",
             "bad-processor.bad.yaml          | bad-processor.bad.yaml:4: processor.windw: unknown key; expected one of window, hopping_window",
             "bad-processor.bad.yaml          | bad-processor.bad.yaml:5: processor.standby_replicas: expected a whole number of at least 0, found -1.0",
