@@ -83,6 +83,7 @@ class PgpulseConfigTest {
         assertThat(p.standbyReplicas()).isEqualTo(1);
         assertThat(p.apiAddress().getHostString() + ":" + p.apiAddress().getPort()).isEqualTo("0.0.0.0:9196");
         assertThat(p.stores()).isEqualTo(io.pgpulse.processor.PipelineTopology.StoreKind.IN_MEMORY);
+        assertThat(p.settings().stateCacheSources()).isEqualTo(50);
         assertThat(p.stateDir()).isEqualTo(Path.of("/var/lib/pgpulse/streams"));
         assertThat(p.settings().windows().paneMs()).isEqualTo(30_000);
         assertThat(p.settings().slowStatementMs()).isEqualTo(250.0);
