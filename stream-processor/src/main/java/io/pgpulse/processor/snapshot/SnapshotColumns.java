@@ -8,8 +8,8 @@ import java.util.Map;
  * What the processor reads of one {@code PgSnapshot}, column by column: counters and
  * gauges as plain longs in arrays (timestamps in epoch milliseconds, ages in
  * milliseconds, ratios in parts per million, {@link #NONE} for null), so that applying a
- * snapshot to a source's state touches no boxed values. {@link SnapshotColumnsReader}
- * fills it from the Avro record.
+ * snapshot to a source's state touches no boxed values. {@link SnapshotDecoder} fills it
+ * straight from the record's bytes.
  *
  * <p>A section whose {@code has...} flag is false did not run in this snapshot (each
  * collector group has its own interval): the state keeps that section's baseline as it was.
