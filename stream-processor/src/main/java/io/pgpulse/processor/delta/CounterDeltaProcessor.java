@@ -109,6 +109,6 @@ public final class CounterDeltaProcessor implements FixedKeyProcessor<String, Sn
             cache.put(source, new Cached(step.next(), nextSource, nextObjects, objectsLoaded || previous == null));
         }
         context.forward(record.withValue(new SourceStep(step, previousSource, withObjects ? previousObjects : null,
-                withObjects, nextSource.length)));
+                withObjects)));
     }
 }
