@@ -76,7 +76,7 @@ public final class PipelineTopology {
 
         public static final double DEFAULT_SLOW_STATEMENT_MS = 100;
         public static final Duration DEFAULT_SILENCE_CHECK = Duration.ofSeconds(1);
-        public static final int DEFAULT_CLOSE_BUDGET = 16;
+        public static final int DEFAULT_CLOSE_BUDGET = 4;
         public static final Duration DEFAULT_DRAIN_INTERVAL = Duration.ofSeconds(1);
         public static final int DEFAULT_STATE_CACHE_SOURCES = 1000;
 
@@ -166,7 +166,7 @@ public final class PipelineTopology {
         // ordinary serializer on the first one).
         MetricsEncoder metricsEncoder = new MetricsEncoder(serdes.serializer(DerivedMetrics.class), topics.metrics());
         KStream<String, MetricsFrame> frames = steps.process(() -> new WindowProcessor(windows, calculator,
-                        settings.closeBudget(), settings.drainInterval()), Named.as("windows"),
+                        settings.closeBudget(), settings.drainInterval(), settings.stateCacheSources()), Named.as("windows"),
                 CounterDeltaProcessor.SOURCE_STORE, CounterDeltaProcessor.OBJECT_STORE, CounterDeltaProcessor.NAMES_STORE,
                 WindowProcessor.CHECKPOINT_STORE, WindowProcessor.OBJECT_CHECKPOINT_STORE, WindowProcessor.SCHEDULE_STORE,
                 WindowProcessor.CLOCK_STORE);
