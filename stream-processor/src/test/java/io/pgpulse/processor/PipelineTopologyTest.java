@@ -70,7 +70,7 @@ class PipelineTopologyTest {
     static PipelineTopology.Settings settings(WindowSpec windows) {
         PipelineTopology.Settings d = PipelineTopology.Settings.defaults();
         return new PipelineTopology.Settings(windows, d.remediationPatience(), d.slowStatementMs(), d.silenceCheck(),
-                d.closeBudget(), d.drainInterval(), d.stores());
+                d.closeBudget(), d.drainInterval(), d.stores(), d.stateCacheSources());
     }
 
     private void pipe(PgSnapshot snapshot) {
@@ -305,6 +305,35 @@ class PipelineTopologyTest {
                 .isEqualTo("0");
         assertThat(metrics.readValuesToList()).extracting(DerivedMetrics::getSnapshots).containsExactly(1);
         assertThat(pipeline.deadLetters.isEmpty()).isTrue();
+    }
+
+    @Test
+    void theStateCacheChangesNothingThatComesOut() {
+        PipelineTopology.Settings cached = settings(new WindowSpec(Duration.ofSeconds(10), Duration.ofSeconds(30),
+                Duration.ofSeconds(10), Duration.ofSeconds(2)));
+        PipelineTopology.Settings uncached = new PipelineTopology.Settings(cached.windows(), cached.remediationPatience(),
+                cached.slowStatementMs(), cached.silenceCheck(), cached.closeBudget(), cached.drainInterval(),
+                cached.stores(), 0);
+        List<List<String>> outputs = new java.util.ArrayList<>();
+        for (PipelineTopology.Settings s : List.of(cached, uncached)) {
+            use(s);
+            for (int k = 0; k < 40; k++) {
+                long dead = k % 7 < 3 ? 5_000 : 100;
+                // Tables in most snapshots, not in every one; now and then the database is down.
+                List<io.pgpulse.avro.TableStats> tables = k % 5 == 4 ? null
+                        : List.of(table("public", "t", 1, 100L * k, 10L * k, 10_000, dead));
+                if (k % 11 == 10) {
+                    pipe(SnapshotFixtures.down(at(3 * k)));
+                } else {
+                    pipe(builder(at(3 * k), POSTMASTER_START, new Db(10L * k, k, 100L * k), List.of()).setTables(tables).build());
+                }
+            }
+            List<String> out = new java.util.ArrayList<>();
+            metrics.readRecordsToList().forEach(r -> out.add(r.key() + " " + r.timestamp() + " " + r.value()));
+            pipeline.alerts.readRecordsToList().forEach(r -> out.add(r.key() + " " + r.timestamp() + " " + r.value()));
+            outputs.add(out);
+        }
+        assertThat(outputs.get(0)).hasSizeGreaterThan(20).isEqualTo(outputs.get(1));
     }
 
     @Test

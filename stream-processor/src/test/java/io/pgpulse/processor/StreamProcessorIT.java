@@ -68,7 +68,8 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StreamProcessorIT {
 
-    private static final Duration PATIENCE = Duration.ofMinutes(3);
+    /** Generous: the machine is shared, and a restart after a kill first restores every store from its changelog. */
+    private static final Duration PATIENCE = Duration.ofMinutes(5);
     private static final int PARTITIONS = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -37,9 +37,17 @@ final class CpuAccount {
         startWall = System.nanoTime();
     }
 
+    private double coresBusy;
+
+    /** Cores the whole process used between {@link #start} and the last {@link #stop}. */
+    double coresBusy() {
+        return coresBusy;
+    }
+
     /** One line: cores used in all, and by kind of thread. */
     String stop() {
         double wall = (System.nanoTime() - startWall) / 1e9;
+        coresBusy = (processCpu() - startProcess) / 1e9 / wall;
         Map<String, Long> byKind = new TreeMap<>();
         for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
             if (info == null) {

@@ -10,7 +10,6 @@ import io.pgpulse.processor.serde.StateSerde;
 import io.pgpulse.processor.state.StateReader;
 import io.pgpulse.processor.state.StateWriter;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -148,10 +147,6 @@ final class AlertBook {
             }
         }
         return out;
-    }
-
-    Iterator<Entry> iterator() {
-        return entries.iterator();
     }
 
     byte[] write() {

@@ -407,9 +407,4 @@ final class AlertLifecycle {
     static final class Changes {
         boolean changed;
     }
-
-    /** The FIRING alerts of a book, for the fleet API. */
-    static List<Alert> firing(AlertBook book) {
-        return book.firing();
-    }
 }

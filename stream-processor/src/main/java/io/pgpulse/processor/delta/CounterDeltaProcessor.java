@@ -17,6 +17,10 @@ import org.slf4j.LoggerFactory;
  * indexes, written when a snapshot carries them) and {@value #NAMES_STORE} (the
  * {@link ObjectCatalog}, written only when names change).
  *
+ * <p>The decoded state of up to {@code cacheSources} sources is kept in memory as well, so that
+ * their next snapshot does not decode what was just encoded; the stores stay the truth (the cache
+ * is dropped whenever the task is initialized).
+ *
  * <p>A snapshot not newer than the source's latest (a redelivery, or a straggler behind a
  * newer one) is dropped: its step was already taken.
  */
@@ -29,14 +33,22 @@ public final class CounterDeltaProcessor implements FixedKeyProcessor<String, Sn
     private static final Logger log = LoggerFactory.getLogger(CounterDeltaProcessor.class);
 
     private final long namesRetentionMs;
+    private final int cacheSources;
+    /** Decoded states of up to {@code cacheSources} sources, so that their next snapshot need not decode them. */
+    private final java.util.Map<String, Cached> cache = new java.util.HashMap<>();
     private FixedKeyProcessorContext<String, SourceStep> context;
     private KeyValueStore<String, byte[]> sources;
     private KeyValueStore<String, byte[]> objects;
     private KeyValueStore<String, byte[]> names;
 
-    /** @param namesRetentionMs how long a dropped object stays named (at least the longest window plus grace) */
-    public CounterDeltaProcessor(long namesRetentionMs) {
+    /**
+     * @param namesRetentionMs how long a dropped object stays named (at least the longest window plus grace)
+     * @param cacheSources     how many sources' decoded states this task keeps in memory (0: none); the first
+     *                         ones seen are kept, none is evicted
+     */
+    public CounterDeltaProcessor(long namesRetentionMs, int cacheSources) {
         this.namesRetentionMs = namesRetentionMs;
+        this.cacheSources = cacheSources;
     }
 
     @Override
@@ -45,14 +57,24 @@ public final class CounterDeltaProcessor implements FixedKeyProcessor<String, Sn
         this.sources = context.getStateStore(SOURCE_STORE);
         this.objects = context.getStateStore(OBJECT_STORE);
         this.names = context.getStateStore(NAMES_STORE);
+        // The task starts from its stores (after a restart, a rebalance, or a failed transaction that
+        // wiped and restored them): nothing remembered from before may stand in for them.
+        cache.clear();
+    }
+
+    /** A source's latest state as written, decoded; {@code objectsLoaded} when its tables and indexes are in it. */
+    private record Cached(SourceState state, byte[] sourceBytes, byte[] objectBytes, boolean objectsLoaded) {
     }
 
     @Override
     public void process(FixedKeyRecord<String, SnapshotColumns> record) {
         SnapshotColumns snapshot = record.value();
         String source = snapshot.sourceId;
-        byte[] previousSource = sources.get(source);
-        SourceState previous = previousSource == null ? null : SourceState.readSource(previousSource);
+        Cached cached = cache.get(source);
+        byte[] previousSource = cached != null ? cached.sourceBytes() : sources.get(source);
+        SourceState previous = cached != null ? cached.state()
+                : previousSource == null ? null : SourceState.readSource(previousSource);
+        boolean objectsLoaded = cached != null && cached.objectsLoaded();
         if (previous != null && snapshot.collectedAtMs <= previous.lastSeenMs) {
             log.debug("{}: snapshot of {} is not newer than the latest ({}); dropped", source, snapshot.collectedAtMs,
                     previous.lastSeenMs);
@@ -60,25 +82,33 @@ public final class CounterDeltaProcessor implements FixedKeyProcessor<String, Sn
         }
         boolean withObjects = snapshot.up && (snapshot.hasTables || snapshot.hasIndexes || snapshot.hasTableSizes
                 || snapshot.hasIndexSizes);
-        byte[] previousObjects = null;
-        if (previous != null && withObjects) {
+        byte[] previousObjects = cached == null ? null : cached.objectBytes();
+        if (previous != null && withObjects && !objectsLoaded) {
             previousObjects = objects.get(source);
             if (previousObjects != null) {
+                previous = previous == (cached == null ? null : cached.state()) ? previous.copy() : previous;
                 previous.readObjects(previousObjects);
             }
+            objectsLoaded = true;
         }
         SnapshotApplier.Step step = SnapshotApplier.apply(previous, snapshot);
         byte[] nextSource = step.next().writeSource();
         sources.put(source, nextSource);
+        byte[] nextObjects = previousObjects;
         if (withObjects) {
-            objects.put(source, step.next().writeObjects());
+            nextObjects = step.next().writeObjects();
+            objects.put(source, nextObjects);
+            objectsLoaded = true;
         }
         if (step.namesChanged()) {
             byte[] known = names.get(source);
             ObjectCatalog catalog = known == null ? ObjectCatalog.empty() : ObjectCatalog.read(known);
             names.put(source, catalog.update(snapshot, namesRetentionMs).write());
         }
-        context.forward(record.withValue(new SourceStep(step, previousSource, previousObjects, withObjects,
-                nextSource.length)));
+        if (cached != null || cache.size() < cacheSources) {
+            cache.put(source, new Cached(step.next(), nextSource, nextObjects, objectsLoaded || previous == null));
+        }
+        context.forward(record.withValue(new SourceStep(step, previousSource, withObjects ? previousObjects : null,
+                withObjects)));
     }
 }

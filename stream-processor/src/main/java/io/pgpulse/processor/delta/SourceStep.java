@@ -12,10 +12,9 @@ import io.pgpulse.processor.state.SourceState;
  * @param previousObjects the stored object part before the step when this step rewrote it, else null
  *                        (then the object store still holds it)
  * @param objectsWritten  whether this step rewrote the object part
- * @param sourceBytes     size of the source part written, for the state-size figures
  */
 public record SourceStep(SnapshotApplier.Step step, byte[] previousSource, byte[] previousObjects,
-                         boolean objectsWritten, int sourceBytes) {
+                         boolean objectsWritten) {
 
     public SourceState previous() {
         return step.previous();

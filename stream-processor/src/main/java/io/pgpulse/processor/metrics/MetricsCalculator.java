@@ -6,7 +6,6 @@ import io.pgpulse.processor.snapshot.SnapshotColumns;
 import io.pgpulse.processor.state.ObjectRows;
 import io.pgpulse.processor.state.SourceState;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -222,27 +221,31 @@ public final class MetricsCalculator {
     static double weightedPercentile(double[] means, long[] weights, double q) {
         int n = 0;
         long total = 0;
-        Integer[] order = new Integer[means.length];
+        int[] order = new int[means.length];
         for (int i = 0; i < means.length; i++) {
             if (weights[i] > 0 && !Double.isNaN(means[i])) {
-                order[n++] = i;
+                // Insertion sort by mean: a few dozen statements, no boxing.
+                int at = n++;
+                while (at > 0 && means[order[at - 1]] > means[i]) {
+                    order[at] = order[at - 1];
+                    at--;
+                }
+                order[at] = i;
                 total += weights[i];
             }
         }
         if (total == 0) {
             return Double.NaN;
         }
-        Integer[] used = Arrays.copyOf(order, n);
-        Arrays.sort(used, (a, b) -> Double.compare(means[a], means[b]));
         double needed = q * total;
         long cumulative = 0;
-        for (int i : used) {
-            cumulative += weights[i];
+        for (int k = 0; k < n; k++) {
+            cumulative += weights[order[k]];
             if (cumulative >= needed) {
-                return means[i];
+                return means[order[k]];
             }
         }
-        return means[used[n - 1]];
+        return means[order[n - 1]];
     }
 
     private static void tables(MetricsFrame f, SourceState s, SourceState e) {

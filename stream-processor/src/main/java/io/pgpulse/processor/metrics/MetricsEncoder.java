@@ -337,6 +337,27 @@ public final class MetricsEncoder {
         }
 
         void writeString(String s) {
+            int n = s.length();
+            if (n < 64) {
+                // Most names are short plain ASCII (their length then is one byte): write them without
+                // making a byte array first.
+                ensure(n + 1);
+                int start = p;
+                b[p++] = (byte) (n << 1);
+                boolean ascii = true;
+                for (int i = 0; i < n; i++) {
+                    char ch = s.charAt(i);
+                    if (ch >= 0x80) {
+                        ascii = false;
+                        break;
+                    }
+                    b[p++] = (byte) ch;
+                }
+                if (ascii) {
+                    return;
+                }
+                p = start;
+            }
             byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
             writeLong(utf8.length);
             ensure(utf8.length);

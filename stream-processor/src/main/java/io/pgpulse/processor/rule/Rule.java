@@ -30,7 +30,7 @@ import java.util.Map;
  */
 public record Rule(String name, Condition when, Condition resolve, MetricsFrame.Kind window, Duration forDuration,
                    Severity severity, Selector selector, Map<String, Template> labels, Template summary,
-                   Template runbook, Map<String, Template> annotations, List<Override> overrides) {
+                   Template runbook, Map<String, Template> annotations, List<TagOverride> overrides) {
 
     /**
      * A variant of a rule for the sources carrying {@code tags}; each non-null part replaces the rule's.
@@ -38,7 +38,7 @@ public record Rule(String name, Condition when, Condition resolve, MetricsFrame.
      * @param threshold replaces the threshold of the headline term of {@code when}
      * @param enabled   false turns the rule off for these sources
      */
-    public record Override(Map<String, String> tags, Condition when, Condition resolve, Double threshold,
+    public record TagOverride(Map<String, String> tags, Condition when, Condition resolve, Double threshold,
                            Duration forDuration, Severity severity, Boolean enabled) {
     }
 
@@ -65,7 +65,7 @@ public record Rule(String name, Condition when, Condition resolve, MetricsFrame.
 
     /** This rule as it applies to a source with {@code tags}: the first matching override applied, or null when turned off. */
     public Rule forTags(Map<String, String> tags) {
-        for (Override o : overrides) {
+        for (TagOverride o : overrides) {
             if (!Selector.matchesTags(o.tags(), tags)) {
                 continue;
             }

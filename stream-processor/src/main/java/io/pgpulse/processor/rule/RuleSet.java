@@ -106,7 +106,7 @@ public final class RuleSet {
         Selector selector = selector(entry.get("select"), label, when == null ? null : when.scope());
         Map<String, Template> labels = templates(entry.get("labels"), label, false);
         Map<String, Template> annotations = templates(entry.require("annotations"), label, true);
-        List<Rule.Override> overrides = overrides(entry, label, when);
+        List<Rule.TagOverride> overrides = overrides(entry, label, when);
         if (name == null || when == null || window == null || severity == null || forDuration == null
                 || selector == null || annotations == null || labels == null || overrides == null
                 || !annotations.containsKey("summary") || !annotations.containsKey("runbook")) {
@@ -216,8 +216,8 @@ public final class RuleSet {
         return ok ? out : null;
     }
 
-    private static List<Rule.Override> overrides(ConfigNode entry, String label, Condition when) {
-        List<Rule.Override> out = new ArrayList<>();
+    private static List<Rule.TagOverride> overrides(ConfigNode entry, String label, Condition when) {
+        List<Rule.TagOverride> out = new ArrayList<>();
         boolean ok = true;
         for (ConfigNode o : entry.list("overrides", false)) {
             o.allowOnly("tags", "expr", "resolve", "threshold", "for", "severity", "enabled");
@@ -239,7 +239,7 @@ public final class RuleSet {
                 ok = false;
                 continue;
             }
-            out.add(new Rule.Override(tags, w, r, threshold, forDuration, severity, enabled));
+            out.add(new Rule.TagOverride(tags, w, r, threshold, forDuration, severity, enabled));
         }
         return ok ? List.copyOf(out) : null;
     }

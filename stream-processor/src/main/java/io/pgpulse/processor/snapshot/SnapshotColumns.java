@@ -8,8 +8,8 @@ import java.util.Map;
  * What the processor reads of one {@code PgSnapshot}, column by column: counters and
  * gauges as plain longs in arrays (timestamps in epoch milliseconds, ages in
  * milliseconds, ratios in parts per million, {@link #NONE} for null), so that applying a
- * snapshot to a source's state touches no boxed values. {@link SnapshotColumnsReader}
- * fills it from the Avro record.
+ * snapshot to a source's state touches no boxed values. {@link SnapshotDecoder} fills it
+ * straight from the record's bytes.
  *
  * <p>A section whose {@code has...} flag is false did not run in this snapshot (each
  * collector group has its own interval): the state keeps that section's baseline as it was.
@@ -180,7 +180,7 @@ public final class SnapshotColumns {
     public long hash(long ref) {
         int at = (int) (ref >>> 32);
         int to = at + (int) ref;
-        long h = 1125899906842597L ^ ref;
+        long h = 1125899906842597L ^ (int) ref; // the length, not the offset: the same name hashes alike in every record
         for (; at + 8 <= to; at += 8) {
             h = (h ^ (long) LONGS.get(text, at)) * 0x9E3779B97F4A7C15L;
             h ^= h >>> 32;

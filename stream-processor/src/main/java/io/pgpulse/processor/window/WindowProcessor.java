@@ -48,6 +48,8 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
     private final MetricsCalculator calculator;
     private final int closeBudget;
     private final Duration drainInterval;
+    private final int cacheSources;
+    private final java.util.Map<String, CachedCatalog> catalogs = new java.util.HashMap<>();
     private ProcessorContext<String, MetricsFrame> context;
     private KeyValueStore<String, byte[]> sources;
     private KeyValueStore<String, byte[]> objects;
@@ -65,7 +67,8 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
      * @param closeBudget   windows closed at most per snapshot
      * @param drainInterval how often (wall clock) windows due but over budget are closed
      */
-    public WindowProcessor(WindowSpec spec, MetricsCalculator calculator, int closeBudget, Duration drainInterval) {
+    public WindowProcessor(WindowSpec spec, MetricsCalculator calculator, int closeBudget, Duration drainInterval,
+                           int cacheSources) {
         if (closeBudget < 1) {
             throw new IllegalArgumentException("closeBudget must be at least 1, found " + closeBudget);
         }
@@ -73,6 +76,7 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
         this.calculator = calculator;
         this.closeBudget = closeBudget;
         this.drainInterval = drainInterval;
+        this.cacheSources = cacheSources;
     }
 
     @Override
@@ -85,6 +89,7 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
         this.objectCheckpoints = context.getStateStore(OBJECT_CHECKPOINT_STORE);
         this.schedule = context.getStateStore(SCHEDULE_STORE);
         this.clock = context.getStateStore(CLOCK_STORE);
+        catalogs.clear();
         this.edges = new WindowEdges(sources, objects, checkpoints, objectCheckpoints);
         Long stored = clock.get(STREAM_TIME);
         this.streamTime = stored == null ? NONE : stored;
@@ -135,19 +140,35 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
         long pane = spec.paneMs();
         long first = (Math.floorDiv(previousSeen, pane) + 1) * pane;
         long last = Math.floorDiv(now, pane) * pane;
-        long keep = spec.longestMs() + spec.graceMs() + 2 * pane;
         byte[] objectBytes = step.objectsWritten() ? step.previousObjects() : objects.get(source);
-        for (long edge = Math.max(first, last - keep); edge <= last; edge += pane) {
+        long sourceKeep = keep(spec.longestMs());
+        long objectKeep = keep(spec.tumblingMs());
+        for (long edge = Math.max(first, last - sourceKeep); edge <= last; edge += pane) {
             String key = checkpointKey(source, edge);
             checkpoints.put(key, step.previousSource());
-            if (objectBytes != null) {
+            if (objectBytes != null && edge >= last - objectKeep) {
                 objectCheckpoints.put(key, objectBytes);
             }
         }
         // Windows still to close end no earlier than this: the oldest one scheduled, or one closing from now on.
         long oldestEnd = Math.min(now - spec.graceMs(), nextDue);
-        prune(checkpoints, source, oldestEnd - spec.paneMs() - spec.longestMs());
-        prune(objectCheckpoints, source, oldestEnd - spec.paneMs() - spec.tumblingMs());
+        boolean steady = first == last && oldestEnd >= now - spec.graceMs() - pane;
+        if (steady) {
+            // The usual step: one edge crossed, windows closing on time. The edges this one pushes out
+            // of what any window can still need were written one by one; delete them the same way.
+            checkpoints.delete(checkpointKey(source, last - sourceKeep - pane));
+            objectCheckpoints.delete(checkpointKey(source, last - objectKeep - pane));
+        } else {
+            prune(checkpoints, source, Math.min(oldestEnd - pane - spec.longestMs(), last - sourceKeep));
+            prune(objectCheckpoints, source, Math.min(oldestEnd - pane - spec.tumblingMs(), last - objectKeep));
+        }
+    }
+
+    /** How far back (from the latest edge) checkpoints are kept for windows of {@code size}: a whole number of panes. */
+    private long keep(long size) {
+        long pane = spec.paneMs();
+        long span = size + spec.graceMs() + pane;
+        return (span + pane - 1) / pane * pane;
     }
 
     /** Deletes the checkpoints of {@code source} at edges before {@code threshold}. */
@@ -199,10 +220,8 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
         if (spec.tumblingEndsAt(end)) {
             SourceState first = edges.before(source, end - spec.tumblingMs(), true);
             if (last.seen > first.seen) {
-                byte[] catalog = names.get(source);
                 MetricsFrame frame = calculator.frame(MetricsFrame.Kind.TUMBLING, first, last, end - spec.tumblingMs(), end,
-                        spec.tumblingMs(), spec.tumblingMs(),
-                        FrameNames.of(catalog == null ? ObjectCatalog.empty() : ObjectCatalog.read(catalog)), true);
+                        spec.tumblingMs(), spec.tumblingMs(), FrameNames.of(catalog(source)), true);
                 context.forward(new Record<>(source, frame, end));
             }
         }
@@ -214,6 +233,26 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
                 context.forward(new Record<>(source, frame, end));
             }
         }
+    }
+
+    /** The source's catalog, decoded again only when its stored bytes changed (names rarely change). */
+    private ObjectCatalog catalog(String source) {
+        byte[] bytes = names.get(source);
+        if (bytes == null) {
+            return ObjectCatalog.empty();
+        }
+        CachedCatalog cached = catalogs.get(source);
+        if (cached != null && java.util.Arrays.equals(cached.bytes(), bytes)) {
+            return cached.catalog();
+        }
+        ObjectCatalog catalog = ObjectCatalog.read(bytes);
+        if (cached != null || catalogs.size() < cacheSources) {
+            catalogs.put(source, new CachedCatalog(bytes, catalog));
+        }
+        return catalog;
+    }
+
+    private record CachedCatalog(byte[] bytes, ObjectCatalog catalog) {
     }
 
     static String checkpointKey(String source, long at) {

@@ -32,6 +32,13 @@ class MetricsEncoderTest {
             PgSnapshot second = SampleRecords.of(PgSnapshot.class, seed + 1000, Map.of("tables", 4, "indexes", 5, "top", 3));
             second.setUp(seed % 7 != 0);
             second.setSourceId(first.getSourceId());
+            if (seed % 4 == 0) {
+                // Names of every length class: short ASCII, 64 characters and more, and not ASCII at all.
+                second.getTables().get(0).setName("t".repeat(63));
+                second.getTables().get(1).setName("t".repeat(64));
+                second.getTables().get(2).setName("événements_" + "x".repeat(100));
+                second.getTables().get(3).setSchemaName("ø");
+            }
             second.setCollectedAt(first.getCollectedAt().plusSeconds(10));
             if (seed % 3 == 0) {
                 second.setActivity(null);

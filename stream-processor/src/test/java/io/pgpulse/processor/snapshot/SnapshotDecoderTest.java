@@ -97,6 +97,18 @@ class SnapshotDecoderTest {
     }
 
     @Test
+    void namesHashTheSameWhereverTheyAreInTheRecord() {
+        PgSnapshot s = varied(11);
+        s.setUp(true);
+        s.setTables(SampleRecords.of(PgSnapshot.class, 11, Map.of("tables", 5)).getTables());
+        byte[] first = serdes.serializer(PgSnapshot.class).serialize(TOPIC, s);
+        s.setSourceId(s.getSourceId() + "-with-a-longer-id"); // shifts every later byte of the record
+        byte[] second = serdes.serializer(PgSnapshot.class).serialize(TOPIC, s);
+        assertThat(io.pgpulse.processor.state.ObjectCatalog.tableNamesHash(decoder.deserialize(TOPIC, second)))
+                .isEqualTo(io.pgpulse.processor.state.ObjectCatalog.tableNamesHash(decoder.deserialize(TOPIC, first)));
+    }
+
+    @Test
     void refusesWhatIsNotAWholeSnapshot() {
         byte[] good = serdes.serializer(PgSnapshot.class).serialize(TOPIC, varied(3));
         assertThatThrownBy(() -> decoder.deserialize(TOPIC, Arrays.copyOf(good, good.length - 7)))

@@ -9,6 +9,7 @@ import io.pgpulse.collector.target.DiscoveryConfig;
 import io.pgpulse.collector.target.TargetConfig;
 import io.pgpulse.processor.PipelineTopology;
 import io.pgpulse.processor.StreamProcessorApp;
+import io.pgpulse.processor.rule.RuleSet;
 import io.pgpulse.processor.window.WindowSpec;
 import io.pgpulse.schemas.command.MaintenanceWindow;
 import io.pgpulse.schemas.command.SigningKeys;
@@ -63,23 +64,25 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
      * @param standbyReplicas warm copies of the processor's state on other instances
      * @param apiAddress      where the fleet API (GET /fleet, /sources/{id}, /alerts) listens, or null for none
      * @param stores          where the state stores keep their data locally
+     * @param stateCacheSources sources per task whose decoded state is also kept in memory
      * @param rulesFile       a rule file replacing the built-in rules, or null
      * @param stateDir        where the stream processor keeps its state
      */
     public record Processor(Duration window, Duration hoppingWindow, Duration hoppingAdvance, Duration grace,
                             Duration slowStatement, int standbyReplicas, InetSocketAddress apiAddress,
-                            PipelineTopology.StoreKind stores, Path rulesFile, Path stateDir) {
+                            PipelineTopology.StoreKind stores, int stateCacheSources, Path rulesFile, Path stateDir) {
 
         /** Tumbling windows of {@code window}, hopping ones five times as long every {@code window}, no fleet API. */
         public Processor(Duration window, Duration grace, Path rulesFile, Path stateDir) {
             this(window, window.multipliedBy(5), window, grace, DEFAULT_SLOW_STATEMENT, 0, null,
-                    PipelineTopology.StoreKind.PERSISTENT, rulesFile, stateDir);
+                    PipelineTopology.StoreKind.PERSISTENT, PipelineTopology.Settings.DEFAULT_STATE_CACHE_SOURCES, rulesFile,
+                    stateDir);
         }
 
         /** The same with the fleet API on {@code address}. */
         public Processor withApiAddress(InetSocketAddress address) {
             return new Processor(window, hoppingWindow, hoppingAdvance, grace, slowStatement, standbyReplicas, address,
-                    stores, rulesFile, stateDir);
+                    stores, stateCacheSources, rulesFile, stateDir);
         }
 
         /** The topology's settings this section stands for. */
@@ -87,7 +90,7 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
             PipelineTopology.Settings d = PipelineTopology.Settings.defaults();
             return new PipelineTopology.Settings(new WindowSpec(window, hoppingWindow, hoppingAdvance, grace),
                     d.remediationPatience(), slowStatement.toNanos() / 1_000_000.0, d.silenceCheck(), d.closeBudget(),
-                    d.drainInterval(), stores);
+                    d.drainInterval(), stores, stateCacheSources);
         }
     }
 
@@ -192,7 +195,7 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
             }
         }
         CollectorSettings collector = collector(root.get("collector"), discoveries);
-        return new PgpulseConfig(kafka, targets, processor(root.get("processor")), sink(root.get("sink"), env, dir),
+        return new PgpulseConfig(kafka, targets, processor(root.get("processor"), dir), sink(root.get("sink"), env, dir),
                 remediation(root.get("remediation"), env), collector);
     }
 
@@ -379,15 +382,15 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
         return hostPort.contains(":") ? hostPort : hostPort + ":5432";
     }
 
-    private static Processor processor(ConfigNode node) {
+    private static Processor processor(ConfigNode node, Path dir) {
         if (node == null) {
             return new Processor(DEFAULT_WINDOW, DEFAULT_HOPPING_WINDOW, DEFAULT_HOPPING_ADVANCE, DEFAULT_GRACE,
                     DEFAULT_SLOW_STATEMENT, StreamProcessorApp.DEFAULT_STANDBY_REPLICAS,
-                    apiAddress(null, DEFAULT_PROCESSOR_API_LISTEN), PipelineTopology.StoreKind.PERSISTENT, null,
-                    defaultStateDir());
+                    apiAddress(null, DEFAULT_PROCESSOR_API_LISTEN), PipelineTopology.StoreKind.PERSISTENT,
+                    PipelineTopology.Settings.DEFAULT_STATE_CACHE_SOURCES, null, defaultStateDir());
         }
         node.allowOnly("window", "hopping_window", "hopping_advance", "grace", "slow_statement", "standby_replicas",
-                "api_listen", "state_store", "rules_file", "state_dir");
+                "api_listen", "state_store", "state_cache_sources", "rules_file", "state_dir");
         Duration window = positive(node, "window", DEFAULT_WINDOW);
         Duration hopping = node.duration("hopping_window", DEFAULT_HOPPING_WINDOW);
         Duration advance = positive(node, "hopping_advance", DEFAULT_HOPPING_ADVANCE);
@@ -399,15 +402,8 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
                         + "s), found " + hopping.toSeconds() + "s");
             }
         }
-        int standbys = StreamProcessorApp.DEFAULT_STANDBY_REPLICAS;
-        if (node.has("standby_replicas")) {
-            Double n = node.number("standby_replicas");
-            if (n != null && (n < 0 || n != Math.rint(n))) {
-                node.require("standby_replicas").problem("expected a whole number of at least 0, found " + n);
-            } else if (n != null) {
-                standbys = n.intValue();
-            }
-        }
+        int standbys = count(node, "standby_replicas", StreamProcessorApp.DEFAULT_STANDBY_REPLICAS);
+        int cached = count(node, "state_cache_sources", PipelineTopology.Settings.DEFAULT_STATE_CACHE_SOURCES);
         PipelineTopology.StoreKind stores = PipelineTopology.StoreKind.PERSISTENT;
         String storeText = node.string("state_store", "persistent");
         if ("in_memory".equals(storeText)) {
@@ -416,17 +412,38 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
             node.require("state_store").problem("expected persistent or in_memory, found " + storeText);
         }
         String rules = node.string("rules_file", null);
-        Path rulesFile = rules == null ? null : Path.of(rules);
+        // Relative to the configuration file, like routing_file; loaded now so that a bad rule
+        // refuses the start together with every other problem.
+        Path rulesFile = rules == null ? null : (dir == null ? Path.of(rules) : dir.resolve(rules));
         if (rulesFile != null && !Files.isRegularFile(rulesFile)) {
             node.require("rules_file").problem("no such file: " + rulesFile);
+        } else if (rulesFile != null) {
+            try {
+                RuleSet.load(rulesFile);
+            } catch (ConfigException e) {
+                ConfigNode where = node.require("rules_file");
+                e.problems().forEach(where::problem);
+            }
         }
         String state = node.string("state_dir", null);
         InetSocketAddress api = apiAddress(node.get("api_listen"), DEFAULT_PROCESSOR_API_LISTEN);
         if (window == null || hopping == null || advance == null || grace == null || slow == null) {
             return null;
         }
-        return new Processor(window, hopping, advance, grace, slow, standbys, api, stores, rulesFile,
+        return new Processor(window, hopping, advance, grace, slow, standbys, api, stores, cached, rulesFile,
                 state == null ? defaultStateDir() : Path.of(state));
+    }
+
+    private static int count(ConfigNode node, String key, int defaultValue) {
+        if (!node.has(key)) {
+            return defaultValue;
+        }
+        Double n = node.number(key);
+        if (n != null && (n < 0 || n != Math.rint(n) || n > Integer.MAX_VALUE)) {
+            node.require(key).problem("expected a whole number of at least 0, found " + n);
+            return defaultValue;
+        }
+        return n == null ? defaultValue : n.intValue();
     }
 
     private static Duration positive(ConfigNode node, String key, Duration defaultValue) {

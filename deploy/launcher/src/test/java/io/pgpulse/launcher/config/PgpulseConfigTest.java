@@ -110,6 +110,7 @@ class PgpulseConfigTest {
         assertThat(p.standbyReplicas()).isEqualTo(1);
         assertThat(p.apiAddress().getHostString() + ":" + p.apiAddress().getPort()).isEqualTo("0.0.0.0:9196");
         assertThat(p.stores()).isEqualTo(io.pgpulse.processor.PipelineTopology.StoreKind.IN_MEMORY);
+        assertThat(p.settings().stateCacheSources()).isEqualTo(50);
         assertThat(p.stateDir()).isEqualTo(Path.of("/var/lib/pgpulse/streams"));
         assertThat(p.settings().windows().paneMs()).isEqualTo(30_000);
         assertThat(p.settings().slowStatementMs()).isEqualTo(250.0);
@@ -157,6 +158,7 @@ class PgpulseConfigTest {
             "bad-group-interval.bad.yaml     | bad-group-interval.bad.yaml:5: collector.group_intervals.table_size: unknown key; expected one of server, database",
             "bad-discover.bad.yaml           | bad-discover.bad.yaml:4: targets[0].discover.include: expected a regular expression, found 'app_('",
             "bad-threads.bad.yaml            | bad-threads.bad.yaml:4: collector.threads: expected a whole number of at least 1, found 0",
+            "bad-rules-file.bad.yaml         | bad-rules-file.bad.yaml:4: processor.rules_file: rules-unknown-metric.yaml:5: groups[0].rules[0].expr: rule \"bloat\": unknown metric table.dead_ratio",
             "bad-hopping.bad.yaml            | bad-hopping.bad.yaml:4: processor.hopping_window: expected a multiple of hopping_advance (120s), found 420s",
             "bad-processor.bad.yaml          | bad-processor.bad.yaml:4: processor.windw: unknown key; expected one of window, hopping_window",
             "bad-processor.bad.yaml          | bad-processor.bad.yaml:5: processor.standby_replicas: expected a whole number of at least 0, found -1.0",

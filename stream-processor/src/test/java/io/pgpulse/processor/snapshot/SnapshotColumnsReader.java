@@ -21,7 +21,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Copies a decoded {@link PgSnapshot} into {@link SnapshotColumns}: units become the
+ * Copies a decoded {@link PgSnapshot} into {@link SnapshotColumns}, the slow way: the reference the
+ * {@link SnapshotDecoder} is checked against. Units become the
  * processor's (milliseconds, microseconds, parts per million), nulls become
  * {@link SnapshotColumns#NONE}, and a section that is null stays flagged absent.
  */
