@@ -55,15 +55,46 @@ public final class TopicProvisioner {
                     missing.add(spec);
                 }
             }
+            List<String> created = missing.stream().map(NewTopic::name).toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+                awaitLeaders(admin, created);
             }
-            return missing.stream().map(NewTopic::name).toList();
+            return created;
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot create the pgpulse topics on " + bootstrapServers + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
+        }
+    }
+
+    /**
+     * Waits until the broker's metadata shows a leader for every partition of {@code names}: a
+     * topic is created by the controller a moment before the brokers know it, and an idempotent
+     * producer that meets "not the leader" in that moment can end up with its sequence numbers
+     * out of order.
+     */
+    private static void awaitLeaders(Admin admin, List<String> names)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                boolean ready = admin.describeTopics(names).allTopicNames().get(30, TimeUnit.SECONDS).values().stream()
+                        .flatMap(d -> d.partitions().stream())
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+                if (ready) {
+                    return;
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) {
+                    throw e;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("partitions of " + names + " have no leader 30 s after they were created");
+            }
+            Thread.sleep(50);
         }
     }
 
