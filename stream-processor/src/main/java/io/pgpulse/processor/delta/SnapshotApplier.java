@@ -184,7 +184,7 @@ public final class SnapshotApplier {
             long idx = c.table(i, SnapshotColumns.T_IDX_SCAN);
             long blksRead = c.table(i, SnapshotColumns.T_IDX_BLKS_READ);
             long blksHit = c.table(i, SnapshotColumns.T_IDX_BLKS_HIT);
-            int p = old.find(oid);
+            int p = old.find(oid, i);
             int row;
             if (p < 0) {
                 row = rows.add(oid, next.nextGen++);
@@ -226,7 +226,7 @@ public final class SnapshotApplier {
             rows.set(row, SourceState.T_N_MOD_SINCE_ANALYZE, c.table(i, SnapshotColumns.T_N_MOD_SINCE_ANALYZE));
             rows.set(row, SourceState.T_LAST_VACUUM_MS, c.table(i, SnapshotColumns.T_LAST_VACUUM_MS));
             rows.set(row, SourceState.T_LAST_ANALYZE_MS, c.table(i, SnapshotColumns.T_LAST_ANALYZE_MS));
-            copySize(sizes, oid, rows, row, SourceState.T_TOTAL_BYTES);
+            copySize(sizes, oid, i, rows, row, SourceState.T_TOTAL_BYTES);
         }
         next.tables = rows.seal();
         next.idxBlksReadMono += idxRead;
@@ -250,7 +250,7 @@ public final class SnapshotApplier {
         for (int i = 0; i < c.indexes; i++) {
             long oid = c.indexOid[i];
             long scans = c.indexScans[i];
-            int p = old.find(oid);
+            int p = old.find(oid, i);
             int row;
             if (p < 0) {
                 row = rows.add(oid, next.nextGen++);
@@ -283,7 +283,7 @@ public final class SnapshotApplier {
             rows.set(row, SourceState.I_RAW_SCAN, scans);
             rows.set(row, SourceState.I_TABLE_OID, c.indexTableOid[i]);
             rows.set(row, SourceState.I_FLAGS, c.indexFlags[i]);
-            copySize(sizes, oid, rows, row, SourceState.I_SIZE_BYTES);
+            copySize(sizes, oid, i, rows, row, SourceState.I_SIZE_BYTES);
         }
         next.indexes = rows.seal();
         step(section, t, sectionComparable);
@@ -297,14 +297,15 @@ public final class SnapshotApplier {
         long segment = sectionComparable ? t - section.at : 0;
         long cov = section.cov + segment;
         ObjectRows rows = new ObjectRows(SourceState.STATEMENT_WIDTH, c.statements);
+        java.util.Set<Long> taken = new java.util.HashSet<>(c.statements * 2);
         for (int i = 0; i < c.statements; i++) {
             long id = SourceState.statementId(c.queryId[i], c.userId[i]);
             long calls = c.calls[i];
             long time = c.execTimeUs[i];
-            if (rows.find(id) >= 0) {
+            if (!taken.add(id)) {
                 continue; // the same statement twice in one snapshot: keep the first
             }
-            int p = old.find(id);
+            int p = old.find(id, rows.size());
             int row;
             if (p < 0) {
                 row = rows.add(id, next.nextGen++);
@@ -408,11 +409,11 @@ public final class SnapshotApplier {
     }
 
     /** Copies the last known size of {@code oid} into three consecutive slots from {@code firstSlot}. */
-    private static void copySize(ObjectRows sizes, long oid, ObjectRows rows, int row, int firstSlot) {
+    private static void copySize(ObjectRows sizes, long oid, int hint, ObjectRows rows, int row, int firstSlot) {
         if (sizes == null) {
             return;
         }
-        int s = sizes.find(oid);
+        int s = sizes.find(oid, hint);
         if (s < 0) {
             return;
         }
@@ -432,7 +433,7 @@ public final class SnapshotApplier {
             for (int k = 0; k < old.width(); k++) {
                 rows.set(row, k, old.get(p, k));
             }
-            copySize(sizes, old.id(p), rows, row, firstSlot);
+            copySize(sizes, old.id(p), p, rows, row, firstSlot);
         }
         return rows.seal();
     }

@@ -179,7 +179,7 @@ public final class MetricsCalculator {
         long[] callsOf = new long[n];
         double[] meanOf = new double[n];
         for (int r = 0; r < n; r++) {
-            int p = start.find(end.id(r));
+            int p = start.find(end.id(r), r);
             boolean same = p >= 0 && start.gen(p) == end.gen(r);
             long calls = end.get(r, SourceState.S_MONO_CALLS) - (same ? start.get(p, SourceState.S_MONO_CALLS) : 0);
             long time = end.get(r, SourceState.S_MONO_TIME_US) - (same ? start.get(p, SourceState.S_MONO_TIME_US) : 0);
@@ -263,7 +263,7 @@ public final class MetricsCalculator {
         f.tableLastAnalyzeMs = new long[n];
         f.tableValues = MetricsFrame.nan(n * w);
         for (int r = 0; r < n; r++) {
-            int p = start.find(end.id(r));
+            int p = start.find(end.id(r), r);
             boolean same = p >= 0 && start.gen(p) == end.gen(r);
             long cov = rowCov(e.tablesSection.cov, end.get(r, SourceState.T_COV_OFFSET))
                     - (same ? rowCov(s.tablesSection.cov, start.get(p, SourceState.T_COV_OFFSET)) : 0);
@@ -306,7 +306,7 @@ public final class MetricsCalculator {
         f.indexTableOid = new long[n];
         f.indexValues = MetricsFrame.nan(n * w);
         for (int r = 0; r < n; r++) {
-            int p = start.find(end.id(r));
+            int p = start.find(end.id(r), r);
             boolean same = p >= 0 && start.gen(p) == end.gen(r);
             long cov = rowCov(e.indexesSection.cov, end.get(r, SourceState.I_COV_OFFSET))
                     - (same ? rowCov(s.indexesSection.cov, start.get(p, SourceState.I_COV_OFFSET)) : 0);

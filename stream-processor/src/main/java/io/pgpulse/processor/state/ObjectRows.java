@@ -28,6 +28,8 @@ public final class ObjectRows {
         this.ids = new long[capacity];
         this.gens = new int[capacity];
         this.values = new long[capacity * width];
+        // Every slot starts as NONE; filling the whole array at once is cheaper than row by row.
+        Arrays.fill(values, StateWriter.NONE);
     }
 
     public static ObjectRows empty(int width) {
@@ -66,11 +68,11 @@ public final class ObjectRows {
             ids = Arrays.copyOf(ids, capacity);
             gens = Arrays.copyOf(gens, capacity);
             values = Arrays.copyOf(values, capacity * width);
+            Arrays.fill(values, size * width, values.length, StateWriter.NONE);
         }
         ids[size] = id;
         gens[size] = gen;
         index = null;
-        Arrays.fill(values, size * width, (size + 1) * width, StateWriter.NONE);
         return size++;
     }
 
@@ -85,6 +87,18 @@ public final class ObjectRows {
     public ObjectRows seal() {
         sealed = true;
         return this;
+    }
+
+    /**
+     * The row with {@code id}, or -1, trying row {@code hint} first: the rows of two states of a
+     * source, and a snapshot's lists, usually come in the same order (the collector sorts by OID),
+     * so most lookups need no hashing at all.
+     */
+    public int find(long id, int hint) {
+        if (hint >= 0 && hint < size && ids[hint] == id) {
+            return hint;
+        }
+        return find(id);
     }
 
     /** The row with {@code id}, or -1. */
