@@ -65,18 +65,25 @@ public final class PipelineTopology {
      * @param silenceCheck        how often (wall clock) sources are checked for silence
      * @param closeBudget         windows closed at most per snapshot; the rest on the next ones or at
      *                            {@code drainInterval}
+     * @param closeSpread         how far past its end plus grace a window's close may be put off, by a fixed
+     *                            offset per source: windows are aligned, so without it every source's windows
+     *                            fall due in the same instant, and closing one costs about a snapshot's work;
+     *                            that wave of closes made the snapshots behind it wait seconds even at half the
+     *                            peak load. Zero closes every window as soon as grace has passed; at most one
+     *                            pane (by default a third of a pane, at most 20 s)
      * @param drainInterval       how often (wall clock) windows due but over budget are closed
      * @param stores              where the state stores keep their data
      * @param stateCacheSources   sources per task whose decoded state is also kept in memory (about 90 KB each
      *                            for a database of 200 tables and 400 indexes); 0 for none
      */
     public record Settings(WindowSpec windows, Duration remediationPatience, double slowStatementMs,
-                           Duration silenceCheck, int closeBudget, Duration drainInterval, StoreKind stores,
-                           int stateCacheSources) {
+                           Duration silenceCheck, int closeBudget, Duration closeSpread, Duration drainInterval,
+                           StoreKind stores, int stateCacheSources) {
 
         public static final double DEFAULT_SLOW_STATEMENT_MS = 100;
         public static final Duration DEFAULT_SILENCE_CHECK = Duration.ofSeconds(1);
-        public static final int DEFAULT_CLOSE_BUDGET = 4;
+        public static final int DEFAULT_CLOSE_BUDGET = 2;
+        public static final Duration MAX_DEFAULT_CLOSE_SPREAD = Duration.ofSeconds(20);
         public static final Duration DEFAULT_DRAIN_INTERVAL = Duration.ofSeconds(1);
         public static final int DEFAULT_STATE_CACHE_SOURCES = 1000;
 
@@ -85,6 +92,11 @@ public final class PipelineTopology {
             Objects.requireNonNull(remediationPatience, "remediationPatience");
             Objects.requireNonNull(silenceCheck, "silenceCheck");
             Objects.requireNonNull(drainInterval, "drainInterval");
+            Objects.requireNonNull(closeSpread, "closeSpread");
+            if (closeSpread.isNegative() || closeSpread.toMillis() >= windows.paneMs()) {
+                throw new IllegalArgumentException("closeSpread must be at least 0 and less than a pane ("
+                        + windows.paneMs() + " ms), found " + closeSpread.toMillis() + " ms");
+            }
             Objects.requireNonNull(stores, "stores");
             if (stateCacheSources < 0) {
                 throw new IllegalArgumentException("stateCacheSources must not be negative, found " + stateCacheSources);
@@ -96,10 +108,12 @@ public final class PipelineTopology {
             this(window, grace, RemediationFollowUp.DEFAULT_PATIENCE);
         }
 
+        /** As {@link #Settings(Duration, Duration)}, with the default close spread for those windows. */
         public Settings(Duration window, Duration grace, Duration remediationPatience) {
             this(new WindowSpec(window, window.multipliedBy(5), window, grace), remediationPatience,
-                    DEFAULT_SLOW_STATEMENT_MS, DEFAULT_SILENCE_CHECK, DEFAULT_CLOSE_BUDGET, DEFAULT_DRAIN_INTERVAL,
-                    StoreKind.PERSISTENT, DEFAULT_STATE_CACHE_SOURCES);
+                    DEFAULT_SLOW_STATEMENT_MS, DEFAULT_SILENCE_CHECK, DEFAULT_CLOSE_BUDGET,
+                    defaultCloseSpread(new WindowSpec(window, window.multipliedBy(5), window, grace)),
+                    DEFAULT_DRAIN_INTERVAL, StoreKind.PERSISTENT, DEFAULT_STATE_CACHE_SOURCES);
         }
 
         /** 1-minute tumbling windows, 5-minute hopping windows every minute, 30 s grace. */
@@ -107,9 +121,20 @@ public final class PipelineTopology {
             return new Settings(Duration.ofMinutes(1), Duration.ofSeconds(30));
         }
 
+        /** A third of a pane, at most {@link #MAX_DEFAULT_CLOSE_SPREAD}. */
+        public static Duration defaultCloseSpread(WindowSpec windows) {
+            return Duration.ofMillis(Math.min(MAX_DEFAULT_CLOSE_SPREAD.toMillis(), windows.paneMs() / 3));
+        }
+
         public Settings withStores(StoreKind kind) {
-            return new Settings(windows, remediationPatience, slowStatementMs, silenceCheck, closeBudget, drainInterval, kind,
-                    stateCacheSources);
+            return new Settings(windows, remediationPatience, slowStatementMs, silenceCheck, closeBudget, closeSpread,
+                    drainInterval, kind, stateCacheSources);
+        }
+
+        /** The same with windows closed as soon as grace has passed (tests that step stream time exactly). */
+        public Settings withCloseSpread(Duration spread) {
+            return new Settings(windows, remediationPatience, slowStatementMs, silenceCheck, closeBudget, spread,
+                    drainInterval, stores, stateCacheSources);
         }
     }
 
@@ -166,7 +191,8 @@ public final class PipelineTopology {
         // ordinary serializer on the first one).
         MetricsEncoder metricsEncoder = new MetricsEncoder(serdes.serializer(DerivedMetrics.class), topics.metrics());
         KStream<String, MetricsFrame> frames = steps.process(() -> new WindowProcessor(windows, calculator,
-                        settings.closeBudget(), settings.drainInterval(), settings.stateCacheSources()), Named.as("windows"),
+                        settings.closeBudget(), settings.closeSpread(), settings.drainInterval(), settings.stateCacheSources()),
+                Named.as("windows"),
                 CounterDeltaProcessor.SOURCE_STORE, CounterDeltaProcessor.OBJECT_STORE, CounterDeltaProcessor.NAMES_STORE,
                 WindowProcessor.CHECKPOINT_STORE, WindowProcessor.OBJECT_CHECKPOINT_STORE, WindowProcessor.SCHEDULE_STORE,
                 WindowProcessor.CLOCK_STORE);

@@ -47,7 +47,8 @@ class AlertLifecycleTopologyTest {
 
     private PipelineDriver pipeline() {
         if (pipeline == null) {
-            pipeline = new PipelineDriver(new PipelineTopology.Settings(Duration.ofSeconds(10), Duration.ofSeconds(2)),
+            pipeline = new PipelineDriver(new PipelineTopology.Settings(Duration.ofSeconds(10), Duration.ofSeconds(2))
+                    .withCloseSpread(Duration.ZERO), // these tests step stream time to the exact close
                     stateDir);
         }
         return pipeline;
@@ -257,7 +258,8 @@ class AlertLifecycleTopologyTest {
     @Test
     void perTagOverrideChangesTheThresholdForTheSourcesCarryingTheTag() throws Exception {
         RuleSet rules = RuleSet.load(Path.of(getClass().getResource("/rules/full.good.yaml").toURI()));
-        pipeline = new PipelineDriver(new PipelineTopology.Settings(Duration.ofSeconds(10), Duration.ofSeconds(2)),
+        pipeline = new PipelineDriver(new PipelineTopology.Settings(Duration.ofSeconds(10), Duration.ofSeconds(2))
+                    .withCloseSpread(Duration.ZERO), // these tests step stream time to the exact close
                 rules, stateDir);
         // 3 of 100 connections: over the 0.02 of sources tagged env=test, far under the 0.8 of the others.
         pipeline.pipe(snapshot(at(0), POSTMASTER_START, new Db(0, 0, 0), List.of()));

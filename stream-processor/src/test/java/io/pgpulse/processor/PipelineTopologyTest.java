@@ -70,7 +70,7 @@ class PipelineTopologyTest {
     static PipelineTopology.Settings settings(WindowSpec windows) {
         PipelineTopology.Settings d = PipelineTopology.Settings.defaults();
         return new PipelineTopology.Settings(windows, d.remediationPatience(), d.slowStatementMs(), d.silenceCheck(),
-                d.closeBudget(), d.drainInterval(), d.stores(), d.stateCacheSources());
+                d.closeBudget(), Duration.ZERO, d.drainInterval(), d.stores(), d.stateCacheSources());
     }
 
     private void pipe(PgSnapshot snapshot) {
@@ -312,8 +312,8 @@ class PipelineTopologyTest {
         PipelineTopology.Settings cached = settings(new WindowSpec(Duration.ofSeconds(10), Duration.ofSeconds(30),
                 Duration.ofSeconds(10), Duration.ofSeconds(2)));
         PipelineTopology.Settings uncached = new PipelineTopology.Settings(cached.windows(), cached.remediationPatience(),
-                cached.slowStatementMs(), cached.silenceCheck(), cached.closeBudget(), cached.drainInterval(),
-                cached.stores(), 0);
+                cached.slowStatementMs(), cached.silenceCheck(), cached.closeBudget(), cached.closeSpread(),
+                cached.drainInterval(), cached.stores(), 0);
         List<List<String>> outputs = new java.util.ArrayList<>();
         for (PipelineTopology.Settings s : List.of(cached, uncached)) {
             use(s);
@@ -334,6 +334,49 @@ class PipelineTopologyTest {
             outputs.add(out);
         }
         assertThat(outputs.get(0)).hasSizeGreaterThan(20).isEqualTo(outputs.get(1));
+    }
+
+    @Test
+    void spreadClosesComeOutOverSeveralSnapshotsAndAreTheSameWindows() {
+        // Twenty sources, each a snapshot every 2 s, in step: every source's window ends at the same instant.
+        PipelineTopology.Settings now = settings(new WindowSpec(Duration.ofSeconds(10), Duration.ofSeconds(30),
+                Duration.ofSeconds(10), Duration.ofSeconds(2)));
+        PipelineTopology.Settings spread = now.withCloseSpread(Duration.ofSeconds(3));
+        List<java.util.Set<String>> windows = new java.util.ArrayList<>();
+        List<java.util.Set<Integer>> emittedAfter = new java.util.ArrayList<>();
+        for (PipelineTopology.Settings s : List.of(now, spread)) {
+            use(s);
+            java.util.Set<String> out = new java.util.HashSet<>();
+            java.util.Map<String, Integer> stepOfWindow = new java.util.HashMap<>();
+            int step = 0;
+            for (int k = 0; k < 30; k++) {
+                for (int source = 0; source < 20; source++) {
+                    pipe(builder(at(2 * k + source * 0.01), POSTMASTER_START, new Db(10L * k, k, 100L * k), List.of())
+                            .setSourceId("pg/db" + source).setDatabase("db" + source).build());
+                    step++;
+                    for (var r : metrics.readRecordsToList()) {
+                        assertThat(out.add(r.key() + " " + r.timestamp() + " " + r.value()))
+                                .as("each window once: %s at %d", r.key(), r.timestamp()).isTrue();
+                        stepOfWindow.merge(r.value().getWindowSizeMs() + "@" + r.timestamp(), step, Math::max);
+                        stepOfWindow.merge("first " + r.value().getWindowSizeMs() + "@" + r.timestamp(), step, Math::min);
+                    }
+                }
+            }
+            windows.add(out);
+            // How many snapshots it took from the first source's to the last source's close of one window.
+            java.util.Set<Integer> spans = new java.util.HashSet<>();
+            stepOfWindow.forEach((k, last) -> {
+                if (!k.startsWith("first ")) {
+                    spans.add(last - stepOfWindow.get("first " + k));
+                }
+            });
+            emittedAfter.add(spans);
+        }
+        assertThat(windows.get(0)).hasSizeGreaterThan(100).isEqualTo(windows.get(1));
+        // Closed at once, every source's window comes out within a budget's reach of one snapshot;
+        // spread over 3 s of stream time (30 snapshots of 20 sources a second here), over many more.
+        assertThat(java.util.Collections.max(emittedAfter.get(0))).isLessThan(20);
+        assertThat(java.util.Collections.min(emittedAfter.get(1))).isGreaterThan(20);
     }
 
     @Test

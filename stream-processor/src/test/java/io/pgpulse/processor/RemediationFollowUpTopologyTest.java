@@ -46,7 +46,8 @@ class RemediationFollowUpTopologyTest {
 
     @BeforeEach
     void start() {
-        pipeline = new PipelineDriver(new PipelineTopology.Settings(Duration.ofSeconds(10), Duration.ofSeconds(2), PATIENCE),
+        pipeline = new PipelineDriver(new PipelineTopology.Settings(Duration.ofSeconds(10), Duration.ofSeconds(2), PATIENCE)
+                .withCloseSpread(Duration.ZERO),
                 stateDir);
     }
 

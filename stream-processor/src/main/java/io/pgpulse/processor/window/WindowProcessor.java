@@ -30,9 +30,11 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * {@code source \0 edge}), and each window the source has data in is put on the schedule
  * ({@value #SCHEDULE_STORE}, keyed {@code end \0 source}). When stream time (the largest
  * {@code collected_at} seen, kept in {@value #CLOCK_STORE}) passes a window's end plus grace,
- * the window is computed and emitted, once, and its entry removed. At most
- * {@code closeBudget} windows close per snapshot (and the rest on a wall-clock punctuation),
- * so that the minute when every source's window closes does not stall the snapshots behind it.
+ * the window is computed and emitted, once, and its entry removed. Windows are aligned, so every
+ * source's fall due together: each source's close is put off by its own fixed offset of up to
+ * {@code closeSpread}, and at most {@code closeBudget} windows close per snapshot (the rest on a
+ * wall-clock punctuation), so that the moment every source's window ends does not stall the
+ * snapshots behind it. A snapshot that arrives before its window closed still counts in it.
  */
 public final class WindowProcessor implements Processor<String, SourceStep, String, MetricsFrame> {
 
@@ -47,6 +49,7 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
     private final WindowSpec spec;
     private final MetricsCalculator calculator;
     private final int closeBudget;
+    private final long closeSpreadMs;
     private final Duration drainInterval;
     private final int cacheSources;
     private final java.util.Map<String, CachedCatalog> catalogs = new java.util.HashMap<>();
@@ -60,21 +63,39 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
     private KeyValueStore<String, Long> clock;
     private long streamTime;
     private WindowEdges edges;
-    /** The earliest window end on the schedule (kept in memory so that most snapshots need not look). */
+    /**
+     * The keys of {@value #SCHEDULE_STORE}, also kept in memory (rebuilt whenever the task is initialized):
+     * the schedule is a queue, read from its head while its head is deleted, and an iterator over RocksDB
+     * steps over every deleted key still in its files, so reading the head from the store grew slower
+     * with every window closed until a compaction.
+     */
+    private final java.util.TreeSet<Due> scheduled = new java.util.TreeSet<>();
+    /** The earliest close on the schedule (kept apart so that most snapshots need not look). */
     private long nextDue;
+
+    /** A scheduled window: its key in {@value #SCHEDULE_STORE}, and when it closes (end plus its source's offset). */
+    private record Due(long closeAt, String key) implements Comparable<Due> {
+        @Override
+        public int compareTo(Due o) {
+            int c = Long.compare(closeAt, o.closeAt);
+            return c != 0 ? c : key.compareTo(o.key);
+        }
+    }
 
     /**
      * @param closeBudget   windows closed at most per snapshot
+     * @param closeSpread   how far past end plus grace a source's windows may close (less than a pane)
      * @param drainInterval how often (wall clock) windows due but over budget are closed
      */
-    public WindowProcessor(WindowSpec spec, MetricsCalculator calculator, int closeBudget, Duration drainInterval,
-                           int cacheSources) {
+    public WindowProcessor(WindowSpec spec, MetricsCalculator calculator, int closeBudget, Duration closeSpread,
+                           Duration drainInterval, int cacheSources) {
         if (closeBudget < 1) {
             throw new IllegalArgumentException("closeBudget must be at least 1, found " + closeBudget);
         }
         this.spec = spec;
         this.calculator = calculator;
         this.closeBudget = closeBudget;
+        this.closeSpreadMs = closeSpread.toMillis();
         this.drainInterval = drainInterval;
         this.cacheSources = cacheSources;
     }
@@ -93,9 +114,13 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
         this.edges = new WindowEdges(sources, objects, checkpoints, objectCheckpoints);
         Long stored = clock.get(STREAM_TIME);
         this.streamTime = stored == null ? NONE : stored;
+        scheduled.clear();
         try (KeyValueIterator<String, byte[]> it = schedule.all()) {
-            this.nextDue = it.hasNext() ? endOf(it.next().key) : Long.MAX_VALUE;
+            while (it.hasNext()) {
+                scheduled.add(due(it.next().key));
+            }
         }
+        this.nextDue = scheduled.isEmpty() ? Long.MAX_VALUE : scheduled.first().closeAt();
         // The wall clock closes what snapshots did not (a quiet stream), a bounded amount at a time too.
         context.schedule(drainInterval, PunctuationType.WALL_CLOCK_TIME, now -> drain(closeBudget * 16));
     }
@@ -119,8 +144,11 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
         if (newPane) {
             for (long end : spec.endsContaining(t)) {
                 if (end + spec.graceMs() > streamTime) { // else every window ending there closed already
-                    schedule.put(scheduleKey(end, source), new byte[0]);
-                    nextDue = Math.min(nextDue, end);
+                    Due due = new Due(end + offset(source), scheduleKey(end, source));
+                    if (scheduled.add(due)) {
+                        schedule.put(due.key(), new byte[0]);
+                    }
+                    nextDue = Math.min(nextDue, due.closeAt());
                 }
             }
         }
@@ -150,8 +178,9 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
                 objectCheckpoints.put(key, objectBytes);
             }
         }
-        // Windows still to close end no earlier than this: the oldest one scheduled, or one closing from now on.
-        long oldestEnd = Math.min(now - spec.graceMs(), nextDue);
+        // Windows still to close end no earlier than this: the oldest one scheduled (it closes at most
+        // closeSpread after its end), or one closing from now on.
+        long oldestEnd = Math.min(now - spec.graceMs(), nextDue == Long.MAX_VALUE ? nextDue : nextDue - closeSpreadMs);
         boolean steady = first == last && oldestEnd >= now - spec.graceMs() - pane;
         if (steady) {
             // The usual step: one edge crossed, windows closing on time. The edges this one pushes out
@@ -191,24 +220,25 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
             return; // nothing is due: no need to look (an iterator per snapshot is not free)
         }
         long closable = streamTime - spec.graceMs();
-        List<String> due = new ArrayList<>();
-        long next = Long.MAX_VALUE;
-        try (KeyValueIterator<String, byte[]> it = schedule.all()) {
-            while (it.hasNext()) {
-                String key = it.next().key;
-                long end = endOf(key);
-                if (end > closable || due.size() == budget) {
-                    next = end;
-                    break;
-                }
-                due.add(key);
-            }
-        }
-        nextDue = next;
-        for (String key : due) {
+        for (int closed = 0; closed < budget && !scheduled.isEmpty() && scheduled.first().closeAt() <= closable; closed++) {
+            String key = scheduled.pollFirst().key();
             close(key.substring(17), endOf(key));
             schedule.delete(key);
         }
+        nextDue = scheduled.isEmpty() ? Long.MAX_VALUE : scheduled.first().closeAt();
+    }
+
+    private Due due(String scheduleKey) {
+        return new Due(endOf(scheduleKey) + offset(scheduleKey.substring(17)), scheduleKey);
+    }
+
+    /** The source's own delay of its closes: fixed, so that it is the same after a restart. */
+    private long offset(String source) {
+        if (closeSpreadMs == 0) {
+            return 0;
+        }
+        // String.hashCode is specified, so the offset does not change between JVMs.
+        return Math.floorMod(source.hashCode() * 0x9E3779B1L, closeSpreadMs);
     }
 
     private static long endOf(String scheduleKey) {

@@ -88,8 +88,9 @@ public record PgpulseConfig(Kafka kafka, List<TargetConfig> targets, Processor p
         /** The topology's settings this section stands for. */
         public PipelineTopology.Settings settings() {
             PipelineTopology.Settings d = PipelineTopology.Settings.defaults();
-            return new PipelineTopology.Settings(new WindowSpec(window, hoppingWindow, hoppingAdvance, grace),
-                    d.remediationPatience(), slowStatement.toNanos() / 1_000_000.0, d.silenceCheck(), d.closeBudget(),
+            WindowSpec windows = new WindowSpec(window, hoppingWindow, hoppingAdvance, grace);
+            return new PipelineTopology.Settings(windows, d.remediationPatience(), slowStatement.toNanos() / 1_000_000.0,
+                    d.silenceCheck(), d.closeBudget(), PipelineTopology.Settings.defaultCloseSpread(windows),
                     d.drainInterval(), stores, stateCacheSources);
         }
     }
