@@ -69,8 +69,13 @@ public final class StreamsBench implements Callable<Integer> {
     @Option(names = "--sources", defaultValue = "2000", description = "Simulated databases (default ${DEFAULT-VALUE}).")
     int sources;
 
-    @Option(names = "--rounds", defaultValue = "60", description = "Snapshots per database in the backlog (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rounds", defaultValue = "100", description = "Snapshots per database in the backlog (default ${DEFAULT-VALUE}).")
     int rounds;
+
+    @Option(names = "--warm-up", defaultValue = "0.5",
+            description = "Share of the backlog processed before throughput is measured: the JIT compiler is still at"
+                    + " work for the first minute or two, and a processor runs for months (default ${DEFAULT-VALUE}).")
+    double warmUp;
 
     @Option(names = "--interval-s", defaultValue = "10", description = "Collection interval in the backlog, seconds (default ${DEFAULT-VALUE}).")
     int intervalS;
@@ -87,12 +92,13 @@ public final class StreamsBench implements Callable<Integer> {
     @Option(names = "--store", defaultValue = "PERSISTENT", description = "PERSISTENT or IN_MEMORY (default ${DEFAULT-VALUE}).")
     PipelineTopology.StoreKind store;
 
-    @Option(names = "--latency-seconds", defaultValue = "40", description = "Length of the live phase (default ${DEFAULT-VALUE}).")
+    @Option(names = "--latency-seconds", defaultValue = "60", description = "Length of the live phase (default ${DEFAULT-VALUE}).")
     int latencySeconds;
 
     @Option(names = "--settle-seconds", defaultValue = "5",
-            description = "Alerts of snapshots sent in the live phase's first seconds are not timed: the switch from"
-                    + " working off a backlog to live traffic closes every window at once (default ${DEFAULT-VALUE}).")
+            description = "Alerts are timed from this second of the live phase on, and only once the processor has"
+                    + " caught up: the switch from the backlog to live traffic jumps minutes of event time, and every"
+                    + " window of those minutes closes then (default ${DEFAULT-VALUE}).")
     int settleSeconds;
 
     @Option(names = "--latency-rate", defaultValue = "0",
@@ -151,7 +157,7 @@ public final class StreamsBench implements Callable<Integer> {
             List<Long> latencies;
             try (StreamProcessorApp app = new StreamProcessorApp(config)) {
                 app.start();
-                rate = sustainedRate(kafka.bootstrapServers(), topics.snapshots(), backlog);
+                rate = sustainedRate(kafka.bootstrapServers(), topics.snapshots(), backlog, warmUp);
                 log("processor: %,.0f snapshots/s sustained (%,.1f MB/s), exactly-once, %d stream threads, %s stores",
                         rate, rate * backlogBytes / backlog / 1e6, threads, store);
                 stateBytes = stateBytes(kafka.bootstrapServers());
@@ -161,8 +167,8 @@ public final class StreamsBench implements Callable<Integer> {
                 int liveRate = latencyRate > 0 ? latencyRate : (int) Math.max(50, rate / 2);
                 live = makeLive(fleet, serdes, topics, liveStart, liveRate);
                 latencies = latency(kafka.bootstrapServers(), serdes, topics, live, liveRate);
-                log("live phase: %,d snapshots at %,d/s for %d s; %,d alert events timed (from second %d on)", live.size(),
-                        liveRate, latencySeconds, latencies.size(), settleSeconds);
+                log("live phase: %,d snapshots at %,d/s for %d s; %,d alert events timed", live.size(),
+                        liveRate, latencySeconds, latencies.size());
             }
             Collections.sort(latencies);
             long p50 = percentile(latencies, 0.50);
@@ -301,7 +307,9 @@ public final class StreamsBench implements Callable<Integer> {
             throw new IllegalStateException("the alert consumer did not get its partitions within 60 s");
         }
         long sentBefore = System.currentTimeMillis();
-        settledFrom.set(sentBefore + settleSeconds * 1000L);
+        Thread settle = new Thread(() -> awaitCaughtUp(bootstrap, topics.snapshots(), sentBefore, rate, stop, settledFrom),
+                "bench-settle");
+        settle.start();
         try (KafkaProducer<String, byte[]> producer = producer(bootstrap, 5)) {
             long begin = System.nanoTime();
             long stepNanos = 1_000_000_000L / rate;
@@ -321,6 +329,10 @@ public final class StreamsBench implements Callable<Integer> {
         Thread.sleep(3_000); // the last alerts
         stop.set(true);
         consumer.join(10_000);
+        settle.join(10_000);
+        if (settledFrom.get() == Long.MAX_VALUE) {
+            log("the processor never caught up with the live snapshots: nothing timed (the rate is above saturation)");
+        }
         if (Boolean.getBoolean("bench.timeline")) {
             java.util.TreeMap<Long, List<Long>> bySecond = new java.util.TreeMap<>();
             synchronized (timeline) {
@@ -335,6 +347,38 @@ public final class StreamsBench implements Callable<Integer> {
             });
         }
         return new ArrayList<>(latencies);
+    }
+
+    /**
+     * Sets {@code settledFrom} to the first moment, at least {@code settleSeconds} into the live phase,
+     * when the processor is less than half a second of snapshots behind (committed offsets).
+     */
+    private void awaitCaughtUp(String bootstrap, String topic, long sentBefore, int rate, AtomicBoolean stop,
+                               java.util.concurrent.atomic.AtomicLong settledFrom) {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            List<TopicPartition> parts = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions()
+                    .stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            Thread.sleep(settleSeconds * 1000L);
+            while (!stop.get()) {
+                Map<TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new HashMap<>();
+                parts.forEach(p -> latest.put(p, org.apache.kafka.clients.admin.OffsetSpec.latest()));
+                long end = admin.listOffsets(latest).all().get().values().stream()
+                        .mapToLong(org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo::offset).sum();
+                long lag = end - committed(admin, topic);
+                if (lag < rate / 2) {
+                    long now = System.currentTimeMillis();
+                    settledFrom.set(now);
+                    log("caught up %.1f s into the live phase (%,d snapshots behind); alerts timed from here on",
+                            (now - sentBefore) / 1000.0, lag);
+                    return;
+                }
+                Thread.sleep(250);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            throw new IllegalStateException("could not follow the processor's lag", e);
+        }
     }
 
     private static double[] plainConsumer(String bootstrap, String topic, long expected, String group) {
@@ -363,11 +407,11 @@ public final class StreamsBench implements Callable<Integer> {
     }
 
     /**
-     * Snapshots per second between 30 % and 95 % of the backlog, from the application's committed
-     * offsets: the first part warms the JIT up (a processor runs for months; its first minute is not
-     * what it does) and fills the state.
+     * Snapshots per second between {@code warmUp} and 95 % of the backlog, from the application's
+     * committed offsets: the first part warms the JIT up (a processor runs for months; its first
+     * minutes are not what it does) and fills the state.
      */
-    private static double sustainedRate(String bootstrap, String topic, long expected) throws Exception {
+    private static double sustainedRate(String bootstrap, String topic, long expected, double warmUp) throws Exception {
         CpuAccount cpu = new CpuAccount();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             long t10 = 0;
@@ -376,7 +420,7 @@ public final class StreamsBench implements Callable<Integer> {
             while (true) {
                 long committed = committed(admin, topic);
                 long now = System.nanoTime();
-                if (t10 == 0 && committed >= expected * 3 / 10) {
+                if (t10 == 0 && committed >= (long) (expected * warmUp)) {
                     t10 = now;
                     c10 = committed;
                     cpu.start();
