@@ -102,7 +102,8 @@ public final class StreamsBench implements Callable<Integer> {
     int settleSeconds;
 
     @Option(names = "--latency-rate", defaultValue = "0",
-            description = "Snapshots per second in the live phase; 0: half the measured throughput (default ${DEFAULT-VALUE}).")
+            description = "Snapshots per second in the live phase; 0: 40 %% of the measured throughput, as records"
+                    + " that come one at a time cost more than a backlog read in large batches (default ${DEFAULT-VALUE}).")
     int latencyRate;
 
     @Option(names = "--streams-config", paramLabel = "KEY=VALUE",
@@ -132,10 +133,7 @@ public final class StreamsBench implements Callable<Integer> {
             log("backlog: %,d snapshots of %d databases, %,d bytes (%,d per snapshot), written in %.1f s", backlog,
                     sources, backlogBytes, backlogBytes / backlog, (System.nanoTime() - produceStart) / 1e9);
 
-            // The live phase's snapshots, made now (making them costs more CPU than processing them) and
-            // stamped with their real collection time as they are sent.
             Instant liveStart = start.plusMillis(rounds * intervalMs);
-            List<Live> live = new ArrayList<>();
 
             // 2. The ceiling: a plain consumer reading the same bytes.
             // Three reads, the median: the machine is shared.
@@ -164,11 +162,14 @@ public final class StreamsBench implements Callable<Integer> {
                 log("state: %,d bytes in the changelogs' latest values, %,d per source", stateBytes, stateBytes / sources);
 
                 // 4. Latency below saturation.
-                int liveRate = latencyRate > 0 ? latencyRate : (int) Math.max(50, rate / 2);
-                live = makeLive(fleet, serdes, topics, liveStart, liveRate);
-                latencies = latency(kafka.bootstrapServers(), serdes, topics, live, liveRate);
-                log("live phase: %,d snapshots at %,d/s for %d s; %,d alert events timed", live.size(),
-                        liveRate, latencySeconds, latencies.size());
+                // The live snapshots are made first (making them costs more CPU than processing them)
+                // and stamped with their real collection time as they are sent.
+                int liveRate = latencyRate > 0 ? latencyRate : (int) Math.max(50, rate * 0.4);
+                try (LiveSnapshots live = makeLive(fleet, serdes, topics, liveStart, liveRate)) {
+                    latencies = latency(kafka.bootstrapServers(), serdes, topics, live, liveRate);
+                    log("live phase: %,d snapshots at %,d/s for %d s (each database every %.1f s); %,d alert events timed",
+                            live.size(), liveRate, latencySeconds, (double) sources / liveRate, latencies.size());
+                }
             }
             Collections.sort(latencies);
             long p50 = percentile(latencies, 0.50);
@@ -186,9 +187,6 @@ public final class StreamsBench implements Callable<Integer> {
         Map<String, Object> o = new HashMap<>(streamsConfig);
         o.put("num.stream.threads", threads);
         return o;
-    }
-
-    private record Live(String key, byte[] value) {
     }
 
     private KafkaProducer<String, byte[]> producer(String bootstrap, int lingerMs) {
@@ -234,42 +232,56 @@ public final class StreamsBench implements Callable<Integer> {
         return total;
     }
 
-    private List<Live> makeLive(FleetSimulator fleet, AvroSerdes serdes, Topics topics, Instant from, int rate)
+    private LiveSnapshots makeLive(FleetSimulator fleet, AvroSerdes serdes, Topics topics, Instant from, int rate)
             throws Exception {
         int count = rate * latencySeconds;
         long stepUs = 1_000_000L / rate;
         int workers = Math.max(1, Runtime.getRuntime().availableProcessors());
+        int chunk = 4096;
         ExecutorService pool = Executors.newFixedThreadPool(workers);
-        Live[] out = new Live[count];
+        LiveSnapshots live = new LiveSnapshots();
         try {
-            List<Future<?>> parts = new ArrayList<>();
-            for (int w = 0; w < workers; w++) {
-                int worker = w;
-                parts.add(pool.submit(() -> {
-                    AvroSerializer<PgSnapshot> serializer = serdes.serializer(PgSnapshot.class);
-                    // Each source stays with one worker, so its snapshots are made in order.
-                    for (int i = 0; i < count; i++) {
-                        int source = i % sources;
-                        if (source % workers != worker) {
-                            continue;
+            String[] keys = new String[chunk];
+            byte[][] values = new byte[chunk][];
+            for (int first = 0; first < count; first += chunk) {
+                int begin = first;
+                int end = Math.min(count, first + chunk);
+                List<Future<?>> parts = new ArrayList<>();
+                for (int w = 0; w < workers; w++) {
+                    int worker = w;
+                    parts.add(pool.submit(() -> {
+                        AvroSerializer<PgSnapshot> serializer = serdes.serializer(PgSnapshot.class);
+                        // Each source stays with one worker, so its snapshots are made in order.
+                        for (int i = begin; i < end; i++) {
+                            int source = i % sources;
+                            if (source % workers != worker) {
+                                continue;
+                            }
+                            PgSnapshot snapshot = fleet.next(source, from.plusNanos(i * stepUs * 1000));
+                            keys[i - begin] = snapshot.getSourceId();
+                            values[i - begin] = serializer.serialize(topics.snapshots(), snapshot);
                         }
-                        PgSnapshot snapshot = fleet.next(source, from.plusNanos(i * stepUs * 1000));
-                        out[i] = new Live(snapshot.getSourceId(), serializer.serialize(topics.snapshots(), snapshot));
-                    }
-                    return null;
-                }));
+                        return null;
+                    }));
+                }
+                for (Future<?> part : parts) {
+                    part.get();
+                }
+                for (int i = begin; i < end; i++) {
+                    live.append(keys[i - begin], values[i - begin]);
+                }
             }
-            for (Future<?> part : parts) {
-                part.get();
-            }
+        } catch (Exception e) {
+            live.close();
+            throw e;
         } finally {
             pool.shutdownNow();
         }
-        return List.of(out);
+        return live;
     }
 
     /** Sends the live snapshots at {@code rate}, each stamped as collected when sent; times the alerts they cause. */
-    private List<Long> latency(String bootstrap, AvroSerdes serdes, Topics topics, List<Live> live, int rate)
+    private List<Long> latency(String bootstrap, AvroSerdes serdes, Topics topics, LiveSnapshots live, int rate)
             throws Exception {
         List<Long> latencies = Collections.synchronizedList(new ArrayList<>());
         List<long[]> timeline = Collections.synchronizedList(new ArrayList<>());
@@ -313,16 +325,16 @@ public final class StreamsBench implements Callable<Integer> {
         try (KafkaProducer<String, byte[]> producer = producer(bootstrap, 5)) {
             long begin = System.nanoTime();
             long stepNanos = 1_000_000_000L / rate;
-            for (int i = 0; i < live.size(); i++) {
-                long due = begin + i * stepNanos;
+            long[] sent = {0};
+            live.forEach((key, value) -> {
+                long due = begin + sent[0]++ * stepNanos;
                 long wait = due - System.nanoTime();
                 if (wait > 0) {
                     TimeUnit.NANOSECONDS.sleep(wait);
                 }
-                Live l = live.get(i);
-                CollectionTime.set(l.value(), System.currentTimeMillis());
-                producer.send(new ProducerRecord<>(topics.snapshots(), l.key(), l.value()));
-            }
+                CollectionTime.set(value, System.currentTimeMillis());
+                producer.send(new ProducerRecord<>(topics.snapshots(), key, value));
+            });
         }
         long sendTime = System.currentTimeMillis() - sentBefore;
         log("sent %,d live snapshots in %.1f s", live.size(), sendTime / 1000.0);
@@ -342,7 +354,8 @@ public final class StreamsBench implements Callable<Integer> {
             }
             bySecond.forEach((second, values) -> {
                 Collections.sort(values);
-                log("  second %d: %d events, p50 %d ms, max %d ms", second, values.size(), values.get(values.size() / 2),
+                log("  second %d (:%02d of the minute): %d events, p50 %d ms, max %d ms", second,
+                        (sentBefore / 1000 + second) % 60, values.size(), values.get(values.size() / 2),
                         values.get(values.size() - 1));
             });
         }
