@@ -127,6 +127,11 @@ public final class StreamProcessorApp implements AutoCloseable {
         // 16 KB batches each changelog record would travel (and be validated by the broker) alone.
         props.put(StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), 1_048_576);
         props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), 8_388_608);
+        // Every fetch response lands in one buffer of its size: kept at 4 MB, under the size G1 treats
+        // as a humongous object with the launcher's 16 MB regions (see ./pgpulse), as each humongous
+        // allocation may start a concurrent marking of the whole heap. Snapshots are about 50 KB, so a
+        // fetch still carries dozens.
+        props.put(StreamsConfig.consumerPrefix(ConsumerConfig.FETCH_MAX_BYTES_CONFIG), 4 * 1_048_576);
         if (self != null) {
             props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
         }
