@@ -184,7 +184,8 @@ class StreamProcessorIT {
                 producer.send(new ProducerRecord<>(topics.snapshots(), "pg-1/app", null));
                 producer.send(new ProducerRecord<>(topics.snapshots(), "pg-2/app", bytes(topics, good))); // key and source differ
                 producer.send(new ProducerRecord<>(topics.snapshots(), "pg-1/app", bytes(topics, good)));
-                producer.send(new ProducerRecord<>(topics.snapshots(), "pg-1/app", bytes(topics, bloated(14, "pg-1/app"))));
+                // 16 s: past the first 10 s window's end, its 2 s grace and the up to 3.3 s its close may be put off.
+                producer.send(new ProducerRecord<>(topics.snapshots(), "pg-1/app", bytes(topics, bloated(16, "pg-1/app"))));
             }
 
             await().atMost(PATIENCE).untilAsserted(() -> {
