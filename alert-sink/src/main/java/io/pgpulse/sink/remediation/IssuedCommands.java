@@ -1,12 +1,9 @@
 package io.pgpulse.sink.remediation;
 
 import io.pgpulse.avro.MaintenanceCommand;
+import io.pgpulse.schemas.command.CommandIds;
 import io.pgpulse.schemas.kafka.TopicLedger;
 import io.pgpulse.schemas.serde.AvroDeserializer;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Set;
 import org.apache.kafka.common.errors.SerializationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,14 +19,7 @@ import org.slf4j.LoggerFactory;
 public final class IssuedCommands {
 
     private static final Logger log = LoggerFactory.getLogger(IssuedCommands.class);
-    private static final int MAX_IDS = 200_000;
-
-    private final Set<String> ids = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > MAX_IDS;
-        }
-    }));
+    private final CommandIds ids = new CommandIds();
 
     public boolean contains(String commandId) {
         return ids.contains(commandId);

@@ -1,9 +1,6 @@
 package io.pgpulse.collector.command;
 
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Set;
+import io.pgpulse.schemas.command.CommandIds;
 import io.pgpulse.schemas.kafka.TopicLedger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,14 +14,8 @@ import org.slf4j.LoggerFactory;
 public final class ExecutedCommands {
 
     private static final Logger log = LoggerFactory.getLogger(ExecutedCommands.class);
-    private static final int MAX_IDS = 200_000;
 
-    private final Set<String> ids = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > MAX_IDS;
-        }
-    }));
+    private final CommandIds ids = new CommandIds();
 
     public boolean contains(String commandId) {
         return ids.contains(commandId);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgpulse.schemas.Topics;
+import io.pgpulse.schemas.kafka.PollingThreads;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -163,11 +164,6 @@ public final class RemediationSwitch implements AutoCloseable {
         }
         closed = true;
         running = false;
-        consumer.wakeup();
-        try {
-            thread.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        PollingThreads.stop(thread, consumer);
     }
 }

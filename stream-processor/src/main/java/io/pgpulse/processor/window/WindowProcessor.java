@@ -70,9 +70,6 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
      * with every window closed until a compaction.
      */
     private final java.util.TreeSet<Due> scheduled = new java.util.TreeSet<>();
-    /** The earliest close on the schedule (kept apart so that most snapshots need not look). */
-    private long nextDue;
-
     /** A scheduled window: its key in {@value #SCHEDULE_STORE}, and when it closes (end plus its source's offset). */
     private record Due(long closeAt, String key) implements Comparable<Due> {
         @Override
@@ -120,7 +117,6 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
                 scheduled.add(due(it.next().key));
             }
         }
-        this.nextDue = scheduled.isEmpty() ? Long.MAX_VALUE : scheduled.first().closeAt();
         // The wall clock closes what snapshots did not (a quiet stream), a bounded amount at a time too.
         context.schedule(drainInterval, PunctuationType.WALL_CLOCK_TIME, now -> drain(closeBudget * 16));
     }
@@ -148,7 +144,6 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
                     if (scheduled.add(due)) {
                         schedule.put(due.key(), new byte[0]);
                     }
-                    nextDue = Math.min(nextDue, due.closeAt());
                 }
             }
         }
@@ -180,7 +175,8 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
         }
         // Windows still to close end no earlier than this: the oldest one scheduled (it closes at most
         // closeSpread after its end), or one closing from now on.
-        long oldestEnd = Math.min(now - spec.graceMs(), nextDue == Long.MAX_VALUE ? nextDue : nextDue - closeSpreadMs);
+        long oldestEnd = scheduled.isEmpty() ? now - spec.graceMs()
+                : Math.min(now - spec.graceMs(), nextDue() - closeSpreadMs);
         boolean steady = first == last && oldestEnd >= now - spec.graceMs() - pane;
         if (steady) {
             // The usual step: one edge crossed, windows closing on time. The edges this one pushes out
@@ -214,18 +210,25 @@ public final class WindowProcessor implements Processor<String, SourceStep, Stri
         old.forEach(store::delete);
     }
 
-    /** Closes up to {@code budget} windows whose end plus grace stream time has passed, oldest first. */
+    /**
+     * Closes up to {@code budget} windows, earliest first, whose end plus their source's delay plus
+     * grace stream time has passed.
+     */
     private void drain(int budget) {
-        if (streamTime == NONE || streamTime - spec.graceMs() < nextDue) {
-            return; // nothing is due: no need to look (an iterator per snapshot is not free)
+        if (streamTime == NONE) {
+            return;
         }
         long closable = streamTime - spec.graceMs();
-        for (int closed = 0; closed < budget && !scheduled.isEmpty() && scheduled.first().closeAt() <= closable; closed++) {
+        for (int closed = 0; closed < budget && nextDue() <= closable; closed++) {
             String key = scheduled.pollFirst().key();
             close(key.substring(17), endOf(key));
             schedule.delete(key);
         }
-        nextDue = scheduled.isEmpty() ? Long.MAX_VALUE : scheduled.first().closeAt();
+    }
+
+    /** When the earliest window on the schedule closes; {@code Long.MAX_VALUE} when none is. */
+    private long nextDue() {
+        return scheduled.isEmpty() ? Long.MAX_VALUE : scheduled.first().closeAt();
     }
 
     private Due due(String scheduleKey) {
