@@ -15,6 +15,7 @@ import io.pgpulse.processor.state.StateWriter;
 import io.pgpulse.processor.window.WindowEdges;
 import io.pgpulse.processor.window.WindowProcessor;
 import io.pgpulse.processor.window.WindowSpec;
+import io.pgpulse.schemas.serde.AvroJson;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;

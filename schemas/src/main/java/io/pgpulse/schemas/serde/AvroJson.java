@@ -1,4 +1,4 @@
-package io.pgpulse.processor.fleet;
+package io.pgpulse.schemas.serde;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,16 +15,18 @@ import org.apache.avro.generic.IndexedRecord;
 
 /**
  * Avro records as plain JSON for people and scripts: field names as in the schema, unions
- * as their value (no type wrapper), timestamps as ISO-8601 strings, enums as their symbol.
+ * as their value (no type wrapper), timestamps as ISO-8601 strings, enums as their symbol,
+ * nulls kept (an absent section stays visible) and NaN as null (JSON has no NaN). Avro's own
+ * JSON encoding is for machines; this is what the fleet API and {@code pgpulse snapshot} print.
  */
-final class AvroJson {
+public final class AvroJson {
 
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
     private AvroJson() {
     }
 
-    static JsonNode of(Object value) {
+    public static JsonNode of(Object value) {
         if (value == null) {
             return JSON.nullNode();
         }
