@@ -9,9 +9,8 @@ import io.pgpulse.collector.metric.MetricCatalog;
 import io.pgpulse.collector.target.DiscoveryConfig;
 import io.pgpulse.collector.target.SnapshotCollector;
 import io.pgpulse.collector.target.TargetConfig;
-import io.pgpulse.embedded.EmbeddedKafka;
 import io.pgpulse.embedded.EmbeddedPostgres;
-import io.pgpulse.registry.SchemaRegistryServer;
+import io.pgpulse.embedded.EmbeddedRuntime;
 import io.pgpulse.schemas.TopicProvisioner;
 import io.pgpulse.schemas.Topics;
 import java.sql.Connection;
@@ -41,19 +40,17 @@ class AgentTargetsIT {
     /** A database name only a quoting, URL-encoding collector gets right. */
     private static final String ODD_DB = "shop ü/?%";
 
-    private static EmbeddedKafka kafka;
-    private static SchemaRegistryServer registry;
+    private static EmbeddedRuntime runtime;
     private static EmbeddedPostgres postgres;
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.start();
-        registry = SchemaRegistryServer.start(kafka.bootstrapServers(), 0);
+        runtime = EmbeddedRuntime.start();
         postgres = EmbeddedPostgres.start(18);
         for (String db : List.of("app_1", "app_2", ODD_DB, "other")) {
             postgres.createDatabase(db);
         }
-        TopicProvisioner.ensure(kafka.bootstrapServers(), TOPICS, 1);
+        TopicProvisioner.ensure(runtime.bootstrapServers(), TOPICS, 1);
     }
 
     @AfterAll
@@ -61,11 +58,8 @@ class AgentTargetsIT {
         if (postgres != null) {
             postgres.close();
         }
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (runtime != null) {
+            runtime.close();
         }
     }
 
@@ -75,7 +69,7 @@ class AgentTargetsIT {
                 Map.of("team", "shop"));
         DiscoveryConfig discovery = new DiscoveryConfig(seed, null, Pattern.compile("other|postgres"), Duration.ofMillis(500));
         Map<String, PgSnapshot> latest = new ConcurrentHashMap<>();
-        try (CollectorAgent agent = new CollectorAgent(kafka.bootstrapServers(), registry.url(), TOPICS, List.of(),
+        try (CollectorAgent agent = new CollectorAgent(runtime.bootstrapServers(), runtime.registryUrl(), TOPICS, List.of(),
                 "targets-it", ExecutorPolicy.defaults(null),
                 new CollectorAgent.Listener(s -> latest.put(s.getSourceId(), s), r -> { }),
                 CollectorSettings.defaults().withThreads(2).withDiscoveries(List.of(discovery)))) {

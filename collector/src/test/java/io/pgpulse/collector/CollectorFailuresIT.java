@@ -6,9 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.pgpulse.avro.PgSnapshot;
 import io.pgpulse.collector.command.ExecutorPolicy;
 import io.pgpulse.collector.target.TargetConfig;
-import io.pgpulse.embedded.EmbeddedKafka;
 import io.pgpulse.embedded.EmbeddedPostgres;
-import io.pgpulse.registry.SchemaRegistryServer;
+import io.pgpulse.embedded.EmbeddedRuntime;
 import io.pgpulse.schemas.TopicProvisioner;
 import io.pgpulse.schemas.Topics;
 import io.pgpulse.schemas.serde.AvroSerdes;
@@ -44,8 +43,7 @@ class CollectorFailuresIT {
     private static final Topics TOPICS = new Topics("failures-it");
     private static final Duration INTERVAL = Duration.ofMillis(500);
 
-    private static EmbeddedKafka kafka;
-    private static SchemaRegistryServer registry;
+    private static EmbeddedRuntime runtime;
     private static EmbeddedPostgres postgres;
 
     private final List<PgSnapshot> received = new CopyOnWriteArrayList<>();
@@ -55,11 +53,10 @@ class CollectorFailuresIT {
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.start();
-        registry = SchemaRegistryServer.start(kafka.bootstrapServers(), 0);
+        runtime = EmbeddedRuntime.start();
         postgres = EmbeddedPostgres.start(18);
         postgres.createDatabase("app");
-        TopicProvisioner.ensure(kafka.bootstrapServers(), TOPICS, 1);
+        TopicProvisioner.ensure(runtime.bootstrapServers(), TOPICS, 1);
     }
 
     @AfterAll
@@ -67,11 +64,8 @@ class CollectorFailuresIT {
         if (postgres != null) {
             postgres.close();
         }
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (runtime != null) {
+            runtime.close();
         }
     }
 
@@ -79,9 +73,9 @@ class CollectorFailuresIT {
     void consume() {
         String group = "failures-it-" + System.nanoTime();
         consumer = new Thread(() -> {
-            AvroSerdes serdes = new AvroSerdes(registry.url());
+            AvroSerdes serdes = new AvroSerdes(runtime.registryUrl());
             try (KafkaConsumer<String, PgSnapshot> c = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, runtime.bootstrapServers(),
                     ConsumerConfig.GROUP_ID_CONFIG, group,
                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest"),
                     new StringDeserializer(), serdes.deserializer(PgSnapshot.class))) {
@@ -105,12 +99,12 @@ class CollectorFailuresIT {
         consuming.set(false);
         consumer.join(10_000);
         postgres.start();
-        kafka.resume();
+        runtime.kafka().resume();
     }
 
     private CollectorAgent startAgent(CollectorSettings settings) {
         TargetConfig target = new TargetConfig("pg-fail", postgres.jdbcUrl("app"), postgres.user(), null, INTERVAL, Map.of());
-        agent = new CollectorAgent(kafka.bootstrapServers(), registry.url(), TOPICS, List.of(target), "failures-it",
+        agent = new CollectorAgent(runtime.bootstrapServers(), runtime.registryUrl(), TOPICS, List.of(target), "failures-it",
                 ExecutorPolicy.defaults(null), CollectorAgent.Listener.quiet(), settings);
         agent.start();
         return agent;
@@ -152,12 +146,12 @@ class CollectorFailuresIT {
         startAgent(CollectorSettings.defaults().withBuffer(6));
         await().atMost(Duration.ofSeconds(60)).until(() -> received.size() >= 2);
 
-        kafka.stop();
+        runtime.kafka().stop();
         Instant stoppedAt = Instant.now();
         // Six buffered and six in flight at most: at two snapshots a second, drops start within seconds.
         await().atMost(Duration.ofSeconds(60)).until(() -> agent.droppedSnapshots() >= 4);
         long droppedWhileDown = agent.droppedSnapshots();
-        kafka.resume();
+        runtime.kafka().resume();
 
         await().atMost(Duration.ofSeconds(90)).until(() -> received.stream()
                 .anyMatch(s -> s.getDroppedBefore() != null && s.getDroppedBefore() > 0));

@@ -11,9 +11,8 @@ import io.pgpulse.avro.ObjectKind;
 import io.pgpulse.avro.ObjectRef;
 import io.pgpulse.collector.CollectorAgent;
 import io.pgpulse.collector.target.TargetConfig;
-import io.pgpulse.embedded.EmbeddedKafka;
 import io.pgpulse.embedded.EmbeddedPostgres;
-import io.pgpulse.registry.SchemaRegistryServer;
+import io.pgpulse.embedded.EmbeddedRuntime;
 import io.pgpulse.schemas.TopicProvisioner;
 import io.pgpulse.schemas.Topics;
 import io.pgpulse.schemas.command.CommandSignature;
@@ -47,15 +46,13 @@ class CommandReplayIT {
     private static final Topics TOPICS = Topics.defaults();
     private static final SigningKeys KEYS = SigningKeys.parse(SigningKeys.generate("replay-it"));
 
-    private static EmbeddedKafka kafka;
-    private static SchemaRegistryServer registry;
+    private static EmbeddedRuntime runtime;
     private static EmbeddedPostgres postgres;
     private static long tableOid;
 
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.start();
-        registry = SchemaRegistryServer.start(kafka.bootstrapServers(), 0);
+        runtime = EmbeddedRuntime.start();
         postgres = EmbeddedPostgres.start(18);
         postgres.createDatabase("app");
         try (Connection conn = postgres.connect("app"); Statement st = conn.createStatement()) {
@@ -66,7 +63,7 @@ class CommandReplayIT {
                 tableOid = rs.getLong(1);
             }
         }
-        TopicProvisioner.ensure(kafka.bootstrapServers(), TOPICS, 1);
+        TopicProvisioner.ensure(runtime.bootstrapServers(), TOPICS, 1);
     }
 
     @AfterAll
@@ -74,18 +71,15 @@ class CommandReplayIT {
         if (postgres != null) {
             postgres.close();
         }
-        if (registry != null) {
-            registry.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (runtime != null) {
+            runtime.close();
         }
     }
 
     private CollectorAgent agent(List<CommandResult> results) {
         TargetConfig target = new TargetConfig("pg-it", postgres.jdbcUrl("app"), postgres.user(), null,
                 Duration.ofSeconds(30), Map.of());
-        CollectorAgent agent = new CollectorAgent(kafka.bootstrapServers(), registry.url(), TOPICS, List.of(target),
+        CollectorAgent agent = new CollectorAgent(runtime.bootstrapServers(), runtime.registryUrl(), TOPICS, List.of(target),
                 "replay-it", ExecutorPolicy.defaults(KEYS), new CollectorAgent.Listener(s -> { }, results::add));
         agent.start();
         return agent;
@@ -106,9 +100,9 @@ class CommandReplayIT {
     }
 
     private static void send(MaintenanceCommand command) throws Exception {
-        AvroSerdes serdes = new AvroSerdes(registry.url());
+        AvroSerdes serdes = new AvroSerdes(runtime.registryUrl());
         try (KafkaProducer<String, MaintenanceCommand> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, runtime.bootstrapServers()),
                 new StringSerializer(), serdes.serializer(MaintenanceCommand.class))) {
             producer.send(new ProducerRecord<>(TOPICS.commands(), command.getSourceId(), command)).get();
         }
@@ -146,7 +140,7 @@ class CommandReplayIT {
             assertThat(replay.getOutcome()).isEqualTo(CommandOutcome.SKIPPED);
             assertThat(replay.getReason()).startsWith("replay");
 
-            RemediationSwitch.set(kafka.bootstrapServers(), TOPICS, true, "replay-it", "testing the kill switch");
+            RemediationSwitch.set(runtime.bootstrapServers(), TOPICS, true, "replay-it", "testing the kill switch");
             MaintenanceCommand whilePaused = vacuum();
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 // The agent follows the switch within a poll; send until a command meets it paused.
@@ -157,7 +151,7 @@ class CommandReplayIT {
             send(whilePaused);
             assertThat(awaitResult(afterRestart, whilePaused.getCommandId()).getReason()).contains("paused fleet-wide");
 
-            RemediationSwitch.set(kafka.bootstrapServers(), TOPICS, false, "replay-it", "done testing");
+            RemediationSwitch.set(runtime.bootstrapServers(), TOPICS, false, "replay-it", "done testing");
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 MaintenanceCommand probe = vacuum();
                 send(probe);

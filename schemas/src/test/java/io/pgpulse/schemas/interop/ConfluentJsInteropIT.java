@@ -9,8 +9,7 @@ import io.pgpulse.avro.CommandResult;
 import io.pgpulse.avro.DerivedMetrics;
 import io.pgpulse.avro.MaintenanceCommand;
 import io.pgpulse.avro.PgSnapshot;
-import io.pgpulse.embedded.EmbeddedKafka;
-import io.pgpulse.registry.SchemaRegistryServer;
+import io.pgpulse.embedded.EmbeddedRuntime;
 import io.pgpulse.schemas.Topics;
 import io.pgpulse.schemas.sample.SampleRecords;
 import io.pgpulse.schemas.serde.AvroSerdes;
@@ -53,29 +52,24 @@ class ConfluentJsInteropIT {
     private static final Topics TOPICS = Topics.defaults();
 
     private static NodeProject node;
-    private static EmbeddedKafka kafka;
-    private static SchemaRegistryServer server;
+    private static EmbeddedRuntime runtime;
 
     @BeforeAll
     static void start() throws IOException, InterruptedException {
         node = NodeProject.installed(Path.of("src/test/node"));
-        kafka = EmbeddedKafka.start();
-        server = SchemaRegistryServer.start(kafka.bootstrapServers(), 0);
+        runtime = EmbeddedRuntime.start();
     }
 
     @AfterAll
     static void stop() throws IOException {
-        if (server != null) {
-            server.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (runtime != null) {
+            runtime.close();
         }
     }
 
     @Test
     void confluentsJavaScriptDeserializerReadsEveryTopicThroughPgpulsesRegistry() throws Exception {
-        RegistryClient registry = new RegistryClient(server.url());
+        RegistryClient registry = new RegistryClient(runtime.registryUrl());
         AvroSerdes serdes = new AvroSerdes(registry, true);
         Map<String, Written> written = new LinkedHashMap<>();
         written.put(TOPICS.snapshots(), write(serdes, TOPICS.snapshots(), PgSnapshot.class, r -> r.getSourceId()));
@@ -87,7 +81,7 @@ class ConfluentJsInteropIT {
                 r -> r.getCommandId()));
         produce(written);
 
-        List<String> args = new ArrayList<>(List.of(kafka.bootstrapServers(), server.url()));
+        List<String> args = new ArrayList<>(List.of(runtime.bootstrapServers(), runtime.registryUrl()));
         args.addAll(written.keySet());
         NodeProject.Finished run = node.node("decode-topics.mjs", args, 150);
         assertThat(run.exitCode()).as("node decode-topics.mjs exit code; it printed:%n%s%s", run.stderr(),
@@ -126,7 +120,7 @@ class ConfluentJsInteropIT {
 
     private static void produce(Map<String, Written> written) throws Exception {
         // LZ4 as the collector publishes snapshots: a consumer that cannot inflate it reads nothing.
-        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        Map<String, Object> config = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, runtime.bootstrapServers(),
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(config, new StringSerializer(),
                 new ByteArraySerializer())) {

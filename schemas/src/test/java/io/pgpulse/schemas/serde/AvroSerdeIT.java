@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pgpulse.avro.ObjectKind;
 import io.pgpulse.avro.ObjectRef;
 import io.pgpulse.embedded.EmbeddedKafka;
+import io.pgpulse.embedded.EmbeddedRuntime;
 import io.pgpulse.registry.SchemaRegistryServer;
 import java.io.IOException;
 import java.util.Arrays;
@@ -37,24 +38,19 @@ class AvroSerdeIT {
             {"type":"record","name":"Fixture","namespace":"it.serde","fields":[
               {"name":"id","type":"long"},{"name":"label","type":"string"}]}""");
 
-    private static EmbeddedKafka kafka;
-    private static SchemaRegistryServer server;
+    private static EmbeddedRuntime runtime;
     private static RegistryClient registry;
 
     @BeforeAll
     static void start() throws IOException {
-        kafka = EmbeddedKafka.start();
-        server = SchemaRegistryServer.start(kafka.bootstrapServers(), 0);
-        registry = new RegistryClient(server.url());
+        runtime = EmbeddedRuntime.start();
+        registry = new RegistryClient(runtime.registryUrl());
     }
 
     @AfterAll
     static void stop() throws IOException {
-        if (server != null) {
-            server.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (runtime != null) {
+            runtime.close();
         }
     }
 
@@ -98,7 +94,7 @@ class AvroSerdeIT {
     @Test
     void withAutoRegisterOffOnlyRegisteredSchemasAreWritten() {
         AvroSerializer<ObjectRef> strict = AvroSerializer.forClass(ObjectRef.class,
-                new RegistryClient(server.url()), false, false);
+                new RegistryClient(runtime.registryUrl()), false, false);
         assertThatThrownBy(() -> strict.serialize("wire.strict", usersTable()))
                 .isInstanceOf(SerializationException.class)
                 .hasMessageContaining("wire.strict-value")
@@ -172,9 +168,9 @@ class AvroSerdeIT {
     @Test
     void serdeBuiltFromKafkaPropertiesUsesConfluentKeys() {
         AvroSerializer<GenericRecord> serializer = new AvroSerializer<>();
-        serializer.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, server.url()), false);
+        serializer.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, runtime.registryUrl()), false);
         AvroDeserializer<ObjectRef> deserializer = new AvroDeserializer<>();
-        deserializer.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, server.url(),
+        deserializer.configure(Map.of(SerdeConfig.SCHEMA_REGISTRY_URL, runtime.registryUrl(),
                 SerdeConfig.SPECIFIC_AVRO_READER, "true"), false);
         @SuppressWarnings("unchecked")
         AvroSerializer<ObjectRef> specific = (AvroSerializer<ObjectRef>) (AvroSerializer<?>) serializer;

@@ -3,8 +3,7 @@ package io.pgpulse.schemas.serde;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pgpulse.embedded.EmbeddedKafka;
-import io.pgpulse.registry.SchemaRegistryServer;
+import io.pgpulse.embedded.EmbeddedRuntime;
 import java.io.IOException;
 import org.apache.avro.Schema;
 import org.junit.jupiter.api.AfterAll;
@@ -20,24 +19,19 @@ class RegistryClientIT {
     private static final Schema REQUIRED_ADDED = record("{\"name\":\"id\",\"type\":\"long\"},"
             + "{\"name\":\"tenant\",\"type\":\"string\"}");
 
-    private static EmbeddedKafka kafka;
-    private static SchemaRegistryServer server;
+    private static EmbeddedRuntime runtime;
     private static RegistryClient client;
 
     @BeforeAll
     static void start() throws IOException {
-        kafka = EmbeddedKafka.start();
-        server = SchemaRegistryServer.start(kafka.bootstrapServers(), 0);
-        client = RegistryClient.builder(server.url() + "/").cacheCapacity(10).build();
+        runtime = EmbeddedRuntime.start();
+        client = RegistryClient.builder(runtime.registryUrl() + "/").cacheCapacity(10).build();
     }
 
     @AfterAll
     static void stop() throws IOException {
-        if (server != null) {
-            server.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (runtime != null) {
+            runtime.close();
         }
     }
 
@@ -55,7 +49,7 @@ class RegistryClientIT {
         assertThat(client.version("client-value", 1)).isEqualTo(new RegisteredSchema("client-value", 1, v1, V1));
         assertThat(client.isCompatible("client-value", REQUIRED_ADDED)).isFalse();
         // A fresh client (empty cache) finds the same ids.
-        assertThat(new RegistryClient(server.url()).register("client-value", V1)).isEqualTo(v1);
+        assertThat(new RegistryClient(runtime.registryUrl()).register("client-value", V1)).isEqualTo(v1);
     }
 
     @Test

@@ -7,8 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgpulse.avro.DerivedMetrics;
-import io.pgpulse.embedded.EmbeddedKafka;
-import io.pgpulse.registry.SchemaRegistryServer;
+import io.pgpulse.embedded.EmbeddedRuntime;
 import io.pgpulse.schemas.sample.SampleRecords;
 import java.io.IOException;
 import java.util.function.Consumer;
@@ -29,24 +28,19 @@ class SchemaEvolutionIT {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TOPIC = "evolution.metrics.v1";
 
-    private static EmbeddedKafka kafka;
-    private static SchemaRegistryServer server;
+    private static EmbeddedRuntime runtime;
     private static RegistryClient registry;
 
     @BeforeAll
     static void start() throws IOException {
-        kafka = EmbeddedKafka.start();
-        server = SchemaRegistryServer.start(kafka.bootstrapServers(), 0);
-        registry = new RegistryClient(server.url());
+        runtime = EmbeddedRuntime.start();
+        registry = new RegistryClient(runtime.registryUrl());
     }
 
     @AfterAll
     static void stop() throws IOException {
-        if (server != null) {
-            server.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (runtime != null) {
+            runtime.close();
         }
     }
 
